@@ -1,0 +1,114 @@
+//! Type fingerprints: a short hash of a type's serde shape, remembered per type.
+
+use std::any::{type_name, TypeId};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64};
+use std::sync::{LazyLock, PoisonError, RwLock};
+
+use serde::de::DeserializeOwned;
+use serde_reflection::{Tracer, TracerConfig};
+
+use crate::Gob;
+
+/// The serde shape of a type, as labgob frames its values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Shape {
+    /// The Rust type's name, as `std::any::type_name` gives it.
+    pub type_name: &'static str,
+    /// A hash of the type's names, field names, field order and field types.
+    pub fingerprint: u32,
+}
+
+/// What labgob remembers of one type for the life of the process.
+pub(crate) struct TypeRecord {
+    pub(crate) shape: Shape,
+    /// How many values of the type were encoded: the field check samples some of them.
+    pub(crate) encodes: AtomicU64,
+    /// Whether the field check has already reported this type.
+    pub(crate) reported: AtomicBool,
+}
+
+static BY_TYPE: LazyLock<RwLock<HashMap<TypeId, &'static TypeRecord>>> =
+    LazyLock::new(Default::default);
+static BY_FINGERPRINT: LazyLock<RwLock<HashMap<u32, &'static str>>> =
+    LazyLock::new(Default::default);
+
+/// The shape of `T`, computed once per process.
+pub fn shape_of<T: Gob>() -> Shape {
+    record::<T>().shape
+}
+
+pub(crate) fn record<T: Gob>() -> &'static TypeRecord {
+    let id = TypeId::of::<T>();
+    if let Some(record) = BY_TYPE
+        .read()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get(&id)
+    {
+        return record;
+    }
+    let shape = Shape {
+        type_name: type_name::<T>(),
+        fingerprint: fingerprint::<T>(),
+    };
+    let record = *BY_TYPE
+        .write()
+        .unwrap_or_else(PoisonError::into_inner)
+        .entry(id)
+        // One small record per type the program encodes: a bounded set, kept for good.
+        .or_insert_with(|| {
+            Box::leak(Box::new(TypeRecord {
+                shape,
+                encodes: AtomicU64::new(0),
+                reported: AtomicBool::new(false),
+            }))
+        });
+    BY_FINGERPRINT
+        .write()
+        .unwrap_or_else(PoisonError::into_inner)
+        .entry(shape.fingerprint)
+        .or_insert(shape.type_name);
+    record
+}
+
+/// The name of a type of this fingerprint, if this process has met one.
+pub(crate) fn type_with_fingerprint(fingerprint: u32) -> Option<&'static str> {
+    BY_FINGERPRINT
+        .read()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get(&fingerprint)
+        .copied()
+}
+
+fn fingerprint<T: DeserializeOwned>() -> u32 {
+    let description = describe::<T>().unwrap_or_else(|| {
+        // Types whose Deserialize cannot be traced (self-describing ones, such as a JSON
+        // value) are told apart by name alone.
+        log::debug!(
+            "labgob: shape of {} not traceable; using its name",
+            type_name::<T>()
+        );
+        format!("untraced {}", type_name::<T>())
+    });
+    fold(fnv1a(description.as_bytes()))
+}
+
+/// The serde data model of `T`: its format and every container it reaches, in a stable text.
+fn describe<T: DeserializeOwned>() -> Option<String> {
+    let mut tracer = Tracer::new(TracerConfig::default());
+    let (format, _) = tracer.trace_simple_type::<T>().ok()?;
+    let registry = tracer.registry().ok()?;
+    Some(format!("{format:?} {registry:?}"))
+}
+
+fn fnv1a(bytes: &[u8]) -> u64 {
+    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+    bytes
+        .iter()
+        .fold(OFFSET, |hash, &b| (hash ^ u64::from(b)).wrapping_mul(PRIME))
+}
+
+fn fold(hash: u64) -> u32 {
+    (hash ^ (hash >> 32)) as u32
+}

@@ -1,0 +1,40 @@
+//! labrpc: the lab's simulated network, a port of Go's `labrpc.go`.
+//!
+//! A [`Network`] holds named [`ClientEnd`]s and named [`Server`]s. An end is connected to
+//! one server and is enabled or not; a server holds [`Service`]s whose methods are called
+//! as `"Service.Method"`. Arguments and replies travel encoded with labgob, and the network
+//! counts RPCs and bytes as Go's does. When unreliable, the network delays requests and
+//! drops requests and replies; with long reordering it holds some replies back for a long
+//! time; a call to a disabled end or a missing server gets no answer after a random wait.
+//! A call never hangs forever: it returns the reply or [`CallError::NoReply`].
+//!
+//! All timing and randomness come from `lab-runtime`, so the network runs in real time or
+//! in deterministic simulated time.
+//!
+//! ```
+//! use labrpc::{Network, Server, Service};
+//!
+//! lab_runtime::block_on(1, async {
+//!     let net = Network::new();
+//!     let server = Server::new();
+//!     server.add_service(Service::new("Echo").method("Twice", |x: u64| x * 2));
+//!     net.add_server("s", server);
+//!     let end = net.make_end("e");
+//!     net.connect("e", "s");
+//!     net.enable("e", true);
+//!     let reply: u64 = end.call("Echo.Twice", &21u64).await.unwrap();
+//!     assert_eq!(reply, 42);
+//! });
+//! ```
+
+mod client;
+mod error;
+mod network;
+mod server;
+mod service;
+
+pub use client::ClientEnd;
+pub use error::CallError;
+pub use network::Network;
+pub use server::Server;
+pub use service::Service;

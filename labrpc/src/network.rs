@@ -1,0 +1,302 @@
+//! The network: which end reaches which server, the unreliable switches, the counters, and
+//! the journey of one request (Go's `processReq`).
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use futures::channel::oneshot;
+use lab_runtime::random::{below, chance};
+use lab_runtime::task::spawn;
+use lab_runtime::time::{sleep, timeout, Duration};
+
+use crate::client::ClientEnd;
+use crate::error::CallError;
+use crate::server::Server;
+use crate::service::HandlerResult;
+
+/// Go's constants, named.
+mod go {
+    /// Unreliable: a request waits `0..27` ms before delivery.
+    pub const SHORT_DELAY_MS: u64 = 27;
+    /// Unreliable: requests, and separately replies, are dropped 100 times in 1000.
+    pub const DROP_PER_MILLE: u64 = 100;
+    /// Long reordering: 600 replies in 900 are held back...
+    pub const REORDER_SHARE: (u64, u64) = (600, 900);
+    /// ...for `200 + rand(1 + rand(2000))` ms.
+    pub const REORDER_BASE_MS: u64 = 200;
+    pub const REORDER_SPREAD_MS: u64 = 2000;
+    /// No server or a disabled end: no answer after `0..7000` ms with long delays...
+    pub const LONG_SILENCE_MS: u64 = 7000;
+    /// ...or after `0..100` ms without.
+    pub const SHORT_SILENCE_MS: u64 = 100;
+    /// How often a waiting request checks whether its server was deleted or cut off.
+    pub const SERVER_POLL_MS: u64 = 100;
+}
+
+/// The simulated network. Cheap to clone; clones are the same network.
+#[derive(Clone)]
+pub struct Network {
+    inner: Arc<NetworkInner>,
+}
+
+pub(crate) struct NetworkInner {
+    topology: Mutex<Topology>,
+    cleaned_up: AtomicBool,
+    total_count: AtomicUsize,
+    total_bytes: AtomicU64,
+}
+
+struct Topology {
+    reliable: bool,
+    long_delays: bool,
+    long_reordering: bool,
+    ends: HashMap<Arc<str>, EndState>,
+    servers: HashMap<Arc<str>, Server>,
+}
+
+#[derive(Default)]
+struct EndState {
+    enabled: bool,
+    server: Option<Arc<str>>,
+}
+
+/// What a request found when it set out.
+struct Route {
+    target: Option<(Arc<str>, Server)>,
+    reliable: bool,
+    long_delays: bool,
+    long_reordering: bool,
+}
+
+/// How a request's journey ended.
+pub(crate) type Delivery = Result<Vec<u8>, CallError>;
+
+impl Default for Network {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Network {
+    /// A reliable network with no ends and no servers.
+    pub fn new() -> Self {
+        Network {
+            inner: Arc::new(NetworkInner {
+                topology: Mutex::new(Topology {
+                    reliable: true,
+                    long_delays: false,
+                    long_reordering: false,
+                    ends: HashMap::new(),
+                    servers: HashMap::new(),
+                }),
+                cleaned_up: AtomicBool::new(false),
+                total_count: AtomicUsize::new(0),
+                total_bytes: AtomicU64::new(0),
+            }),
+        }
+    }
+
+    /// Shuts the network: later calls get no reply at once.
+    pub fn cleanup(&self) {
+        self.inner.cleaned_up.store(true, Ordering::Relaxed);
+    }
+
+    /// Unreliable (`false`): requests are delayed a little, and requests and replies dropped.
+    pub fn set_reliable(&self, reliable: bool) {
+        self.inner.topology().reliable = reliable;
+    }
+
+    /// Hold some replies back for a long time.
+    pub fn set_long_reordering(&self, long_reordering: bool) {
+        self.inner.topology().long_reordering = long_reordering;
+    }
+
+    /// A call to a disabled end or a missing server waits up to 7 s instead of 100 ms.
+    pub fn set_long_delays(&self, long_delays: bool) {
+        self.inner.topology().long_delays = long_delays;
+    }
+
+    /// Makes a new end, disabled and unconnected.
+    ///
+    /// # Panics
+    /// If an end of that name exists, as Go's `MakeEnd` fails.
+    pub fn make_end(&self, name: impl ToString) -> ClientEnd {
+        let name: Arc<str> = name.to_string().into();
+        let mut topology = self.inner.topology();
+        assert!(
+            !topology.ends.contains_key(&name),
+            "labrpc: make_end: an end named {name:?} already exists"
+        );
+        topology.ends.insert(name.clone(), EndState::default());
+        ClientEnd::new(name, self.inner.clone())
+    }
+
+    /// Adds a server under `name`, replacing one of that name.
+    pub fn add_server(&self, name: impl ToString, server: Server) {
+        self.inner
+            .topology()
+            .servers
+            .insert(name.to_string().into(), server);
+    }
+
+    /// Deletes a server: calls in progress to it fail, and new ones get no answer.
+    pub fn delete_server(&self, name: impl ToString) {
+        self.inner
+            .topology()
+            .servers
+            .remove(name.to_string().as_str());
+    }
+
+    /// Connects an end to the server of that name (which may be added later).
+    pub fn connect(&self, end: impl ToString, server: impl ToString) {
+        let mut topology = self.inner.topology();
+        let state = topology.ends.entry(end.to_string().into()).or_default();
+        state.server = Some(server.to_string().into());
+    }
+
+    /// Enables or disables an end.
+    pub fn enable(&self, end: impl ToString, enabled: bool) {
+        let mut topology = self.inner.topology();
+        topology
+            .ends
+            .entry(end.to_string().into())
+            .or_default()
+            .enabled = enabled;
+    }
+
+    /// How many RPCs reached the server of that name (0 if there is none).
+    pub fn count(&self, server: impl ToString) -> usize {
+        self.inner
+            .topology()
+            .servers
+            .get(server.to_string().as_str())
+            .map_or(0, Server::count)
+    }
+
+    /// How many RPCs were sent on this network.
+    pub fn total_count(&self) -> usize {
+        self.inner.total_count.load(Ordering::Relaxed)
+    }
+
+    /// How many bytes of arguments and delivered replies crossed this network.
+    pub fn total_bytes(&self) -> u64 {
+        self.inner.total_bytes.load(Ordering::Relaxed)
+    }
+}
+
+impl NetworkInner {
+    fn topology(&self) -> MutexGuard<'_, Topology> {
+        self.topology.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Sends a request from `end`: counts it, and starts its journey in a task of its own
+    /// (so that it runs to the end, as in Go, even if the caller stops waiting).
+    pub(crate) fn send(
+        self: &Arc<Self>,
+        end: &Arc<str>,
+        call: &str,
+        args: Vec<u8>,
+    ) -> Option<oneshot::Receiver<Delivery>> {
+        if self.cleaned_up.load(Ordering::Relaxed) {
+            return None;
+        }
+        self.total_count.fetch_add(1, Ordering::Relaxed);
+        self.total_bytes
+            .fetch_add(args.len() as u64, Ordering::Relaxed);
+        let (reply_tx, reply_rx) = oneshot::channel();
+        let journey = self.clone().journey(end.clone(), call.to_owned(), args);
+        spawn(async move {
+            let _ = reply_tx.send(journey.await);
+        });
+        Some(reply_rx)
+    }
+
+    async fn journey(self: Arc<Self>, end: Arc<str>, call: String, args: Vec<u8>) -> Delivery {
+        let route = self.route(&end);
+        let Some((server_name, server)) = route.target else {
+            let wait = if route.long_delays {
+                go::LONG_SILENCE_MS
+            } else {
+                go::SHORT_SILENCE_MS
+            };
+            sleep(Duration::from_millis(below(wait))).await;
+            return Err(CallError::NoReply);
+        };
+        if !route.reliable {
+            sleep(Duration::from_millis(below(go::SHORT_DELAY_MS))).await;
+            if chance(go::DROP_PER_MILLE, 1000) {
+                log::trace!("{end} {call}: request dropped");
+                return Err(CallError::NoReply);
+            }
+        }
+        let reply = self
+            .run_handler(&end, &server_name, &server, &call, &args)
+            .await?;
+        if self.is_server_dead(&end, &server_name, &server) {
+            return Err(CallError::NoReply);
+        }
+        if !route.reliable && chance(go::DROP_PER_MILLE, 1000) {
+            log::trace!("{end} {call}: reply dropped");
+            return Err(CallError::NoReply);
+        }
+        if route.long_reordering && chance(go::REORDER_SHARE.0, go::REORDER_SHARE.1) {
+            let ms = go::REORDER_BASE_MS + below(1 + below(go::REORDER_SPREAD_MS));
+            sleep(Duration::from_millis(ms)).await;
+        }
+        if let Ok(bytes) = &reply {
+            self.total_bytes
+                .fetch_add(bytes.len() as u64, Ordering::Relaxed);
+        }
+        reply
+    }
+
+    /// Runs the handler, checking every 100 ms whether the server was deleted or cut off;
+    /// if so, the handler is left to finish on its own and the call gets no reply.
+    async fn run_handler(
+        &self,
+        end: &str,
+        server_name: &Arc<str>,
+        server: &Server,
+        call: &str,
+        args: &[u8],
+    ) -> Result<HandlerResult, CallError> {
+        let mut handler = server.dispatch(call, args)?;
+        loop {
+            match timeout(Duration::from_millis(go::SERVER_POLL_MS), &mut handler).await {
+                Ok(reply) => return Ok(reply),
+                Err(_) if self.is_server_dead(end, server_name, server) => {
+                    spawn(handler);
+                    return Err(CallError::NoReply);
+                }
+                Err(_) => {}
+            }
+        }
+    }
+
+    fn route(&self, end: &str) -> Route {
+        let topology = self.topology();
+        let target = topology
+            .ends
+            .get(end)
+            .filter(|state| state.enabled)
+            .and_then(|state| state.server.as_ref())
+            .and_then(|name| Some((name.clone(), topology.servers.get(name)?.clone())));
+        Route {
+            target,
+            reliable: topology.reliable,
+            long_delays: topology.long_delays,
+            long_reordering: topology.long_reordering,
+        }
+    }
+
+    fn is_server_dead(&self, end: &str, server_name: &str, server: &Server) -> bool {
+        let topology = self.topology();
+        let enabled = topology.ends.get(end).is_some_and(|state| state.enabled);
+        let same_server = topology
+            .servers
+            .get(server_name)
+            .is_some_and(|current| current.same_as(server));
+        !enabled || !same_server
+    }
+}
