@@ -1,0 +1,48 @@
+//! The RPCs peers send each other.
+
+use serde::{Deserialize, Serialize};
+
+/// A log entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    pub term: u64,
+    pub command: Vec<u8>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestVoteArgs {
+    pub term: u64,
+    pub candidate: u64,
+    pub last_log_index: u64,
+    pub last_log_term: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestVoteReply {
+    pub term: u64,
+    pub vote_granted: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppendEntriesArgs {
+    pub term: u64,
+    pub leader: u64,
+    pub prev_log_index: u64,
+    pub prev_log_term: u64,
+    pub entries: Vec<Entry>,
+    pub leader_commit: u64,
+}
+
+/// On a mismatch, the follower says where the leader should retry ("accelerated log
+/// backtracking"): the term of its conflicting entry, if any, and the first index to retry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppendEntriesReply {
+    pub term: u64,
+    pub success: bool,
+    pub conflict_term: Option<u64>,
+    pub conflict_index: u64,
+}
+
+/// The RPC method names, as labrpc dispatches them.
+pub const REQUEST_VOTE: &str = "Raft.RequestVote";
+pub const APPEND_ENTRIES: &str = "Raft.AppendEntries";

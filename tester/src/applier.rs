@@ -1,0 +1,205 @@
+//! The tester's side of each peer's apply channel: it checks that every peer applies the
+//! same command at each index, in order, as Go's `applier` and `applierSnap` do.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use futures::StreamExt;
+
+use crate::config::{Shared, SNAPSHOT_INTERVAL};
+use crate::peer::{ApplyMsg, ApplyReceiver, RaftPeer};
+
+/// What each peer has applied, as the tester saw it.
+pub(crate) struct Applied {
+    logs: Vec<HashMap<u64, Vec<u8>>>,
+    last_applied: Vec<u64>,
+    errors: Vec<Option<String>>,
+    max_index: u64,
+}
+
+impl Applied {
+    pub(crate) fn new(n: usize) -> Self {
+        Applied {
+            logs: vec![HashMap::new(); n],
+            last_applied: vec![0; n],
+            errors: vec![None; n],
+            max_index: 0,
+        }
+    }
+
+    pub(crate) fn command(&self, peer: usize, index: u64) -> Option<&Vec<u8>> {
+        self.logs[peer].get(&index)
+    }
+
+    /// The highest index any peer has applied.
+    pub(crate) fn max_index(&self) -> u64 {
+        self.max_index
+    }
+
+    pub(crate) fn first_error(&self) -> Option<String> {
+        self.errors.iter().flatten().next().cloned()
+    }
+
+    /// A restarted peer has applied nothing yet.
+    pub(crate) fn restart(&mut self, peer: usize) {
+        self.last_applied[peer] = 0;
+    }
+
+    fn fail(&mut self, peer: usize, error: String) {
+        eprintln!("apply error: {error}");
+        log::error!("apply error: {error}");
+        self.errors[peer].get_or_insert(error);
+    }
+
+    /// Records `command` as applied by `peer` at `index`. Returns an error if another peer
+    /// applied something else there, and whether `peer` had applied `index - 1`.
+    fn check_logs(&mut self, peer: usize, index: u64, command: Vec<u8>) -> (Option<String>, bool) {
+        let mut error = None;
+        for (other, log) in self.logs.iter().enumerate() {
+            if let Some(old) = log.get(&index) {
+                if *old != command {
+                    error = Some(format!(
+                        "commit index={index} server={peer} {} != server={other} {}",
+                        describe(&command),
+                        describe(old)
+                    ));
+                }
+            }
+        }
+        let previous_ok = index >= 1 && self.logs[peer].contains_key(&(index - 1));
+        self.logs[peer].insert(index, command);
+        self.max_index = self.max_index.max(index);
+        (error, previous_ok)
+    }
+
+    /// What the tester's service puts in a snapshot through `index`: the index and every
+    /// command up to it.
+    fn snapshot(&self, peer: usize, index: u64) -> Vec<u8> {
+        let log: Vec<Option<Vec<u8>>> = (0..=index)
+            .map(|j| self.logs[peer].get(&j).cloned())
+            .collect();
+        let mut encoder = labgob::Encoder::new();
+        let encoded = encoder.encode(&index).and_then(|()| encoder.encode(&log));
+        if let Err(err) = encoded {
+            panic!("cannot encode a snapshot: {err}");
+        }
+        encoder.into_bytes()
+    }
+
+    /// Restores `peer`'s applied commands from a snapshot, checking it covers `index` when
+    /// the snapshot came with one.
+    pub(crate) fn ingest_snapshot(
+        &mut self,
+        peer: usize,
+        snapshot: &[u8],
+        index: Option<u64>,
+    ) -> Result<(), String> {
+        let mut decoder = labgob::Decoder::new(snapshot);
+        let (last_included, log) = decoder
+            .decode::<u64>()
+            .and_then(|last| Ok((last, decoder.decode::<Vec<Option<Vec<u8>>>>()?)))
+            .map_err(|err| format!("server {peer} snapshot decode error: {err}"))?;
+        if index.is_some_and(|index| index != last_included) {
+            return Err(format!(
+                "server {peer} snapshot doesn't match m.SnapshotIndex"
+            ));
+        }
+        self.logs[peer] = log
+            .into_iter()
+            .enumerate()
+            .filter_map(|(j, command)| Some((j as u64, command?)))
+            .collect();
+        self.last_applied[peer] = last_included;
+        Ok(())
+    }
+}
+
+/// A short, readable form of a command for messages.
+pub(crate) fn describe(command: &[u8]) -> String {
+    if let Ok(number) = labgob::decode::<u64>(command) {
+        return number.to_string();
+    }
+    if let Ok(number) = labgob::decode::<i64>(command) {
+        return number.to_string();
+    }
+    if let Ok(text) = labgob::decode::<String>(command) {
+        return format!("{:?}", text.chars().take(40).collect::<String>());
+    }
+    format!("<{} bytes>", command.len())
+}
+
+fn lock<R>(shared: &Mutex<Shared<R>>) -> std::sync::MutexGuard<'_, Shared<R>> {
+    shared.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Go's `applier`: checks each command applied by `peer`.
+pub(crate) async fn apply<R>(
+    shared: Arc<Mutex<Shared<R>>>,
+    peer: usize,
+    mut apply_rx: ApplyReceiver,
+) {
+    while let Some(message) = apply_rx.next().await {
+        let ApplyMsg::Command { index, command } = message else {
+            continue;
+        };
+        let mut shared = lock(&shared);
+        let (mut error, previous_ok) = shared.applied.check_logs(peer, index, command);
+        if index > 1 && !previous_ok {
+            error = Some(format!("server {peer} apply out of order {index}"));
+        }
+        if let Some(error) = error {
+            shared.applied.fail(peer, error);
+        }
+    }
+}
+
+/// Go's `applierSnap`: checks each command, ingests snapshots, and snapshots every
+/// `SNAPSHOT_INTERVAL` commands.
+pub(crate) async fn apply_with_snapshots<R: RaftPeer>(
+    shared: Arc<Mutex<Shared<R>>>,
+    peer: usize,
+    raft: Arc<R>,
+    mut apply_rx: ApplyReceiver,
+) {
+    while let Some(message) = apply_rx.next().await {
+        match message {
+            ApplyMsg::Snapshot {
+                snapshot, index, ..
+            } => {
+                let mut shared = lock(&shared);
+                if let Err(error) = shared.applied.ingest_snapshot(peer, &snapshot, Some(index)) {
+                    shared.applied.fail(peer, error);
+                }
+            }
+            ApplyMsg::Command { index, command } => {
+                let snapshot = {
+                    let mut shared = lock(&shared);
+                    let expected = shared.applied.last_applied[peer] + 1;
+                    let mut error = (index != expected).then(|| {
+                        format!(
+                            "server {peer} apply out of order, expected index {expected}, got {index}"
+                        )
+                    });
+                    if error.is_none() {
+                        let (log_error, previous_ok) =
+                            shared.applied.check_logs(peer, index, command);
+                        error = log_error;
+                        if index > 1 && !previous_ok {
+                            error = Some(format!("server {peer} apply out of order {index}"));
+                        }
+                    }
+                    shared.applied.last_applied[peer] = index;
+                    if let Some(error) = error {
+                        shared.applied.fail(peer, error);
+                    }
+                    ((index + 1) % SNAPSHOT_INTERVAL == 0)
+                        .then(|| shared.applied.snapshot(peer, index))
+                };
+                // Outside the lock: the peer may be busy and must not wait on the tester.
+                if let Some(snapshot) = snapshot {
+                    raft.snapshot(index, snapshot);
+                }
+            }
+        }
+    }
+}

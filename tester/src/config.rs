@@ -1,0 +1,474 @@
+//! The test configuration: a set of Raft peers on a labrpc network, as Go's `config.go`.
+
+use std::collections::BTreeMap;
+use std::fmt::Debug;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use futures::channel::mpsc;
+use lab_runtime::random;
+use lab_runtime::task::spawn;
+use lab_runtime::time::{sleep, Duration, Instant};
+use labgob::Gob;
+use labrpc::{Network, Server};
+
+use crate::applier::{self, Applied};
+use crate::harness::TEST_TIME_LIMIT;
+use crate::peer::RaftPeer;
+use crate::persister::Persister;
+use crate::report;
+
+/// The tester allows an election to take this long (Go's `RaftElectionTimeout`).
+pub const ELECTION_TIMEOUT: Duration = Duration::from_millis(1000);
+/// With snapshots, each peer's service snapshots every this many commands.
+pub const SNAPSHOT_INTERVAL: u64 = 10;
+
+/// A set of `n` Raft peers of type `R` on one network.
+pub struct Config<R: RaftPeer> {
+    n: usize,
+    net: Network,
+    snapshots: bool,
+    shared: Arc<Mutex<Shared<R>>>,
+    /// When the configuration was made, for the time limit.
+    start: Instant,
+    stats: Mutex<Stats>,
+}
+
+/// What the test and the appliers share.
+pub(crate) struct Shared<R> {
+    pub(crate) rafts: Vec<Option<Arc<R>>>,
+    pub(crate) connected: Vec<bool>,
+    pub(crate) saved: Vec<Option<Arc<Persister>>>,
+    /// The names of each peer's outgoing ends, one per peer.
+    pub(crate) end_names: Vec<Option<Vec<String>>>,
+    pub(crate) applied: Applied,
+}
+
+/// `begin`'s snapshot of the counters, for `end`.
+#[derive(Default)]
+struct Stats {
+    description: String,
+    t0: Option<Instant>,
+    rpcs0: usize,
+    bytes0: u64,
+    max_index0: u64,
+}
+
+impl<R: RaftPeer> Config<R> {
+    /// Go's `make_config`: `n` peers, all started and connected, on a network with long
+    /// delays, unreliable or not, whose services snapshot every 10 commands or not.
+    pub fn new(n: usize, unreliable: bool, snapshots: bool) -> Self {
+        let cfg = Config {
+            n,
+            net: Network::new(),
+            snapshots,
+            shared: Arc::new(Mutex::new(Shared {
+                rafts: (0..n).map(|_| None).collect(),
+                connected: vec![false; n],
+                saved: vec![None; n],
+                end_names: vec![None; n],
+                applied: Applied::new(n),
+            })),
+            start: Instant::now(),
+            stats: Mutex::new(Stats::default()),
+        };
+        cfg.set_unreliable(unreliable);
+        cfg.net.set_long_delays(true);
+        for i in 0..n {
+            cfg.start1(i);
+        }
+        for i in 0..n {
+            cfg.connect(i);
+        }
+        cfg
+    }
+
+    fn shared(&self) -> MutexGuard<'_, Shared<R>> {
+        self.shared.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The number of peers.
+    pub fn n(&self) -> usize {
+        self.n
+    }
+
+    /// Peer `i`, unless it is crashed.
+    pub fn raft(&self, i: usize) -> Option<Arc<R>> {
+        self.shared().rafts[i].clone()
+    }
+
+    /// Whether peer `i` is connected to the network.
+    pub fn is_connected(&self, i: usize) -> bool {
+        self.shared().connected[i]
+    }
+
+    /// Shuts peer `i` down, keeping what it persisted.
+    pub fn crash1(&self, i: usize) {
+        self.disconnect(i);
+        // Calls in progress to the old instance fail from now on.
+        self.net.delete_server(i);
+        let raft = {
+            let mut shared = self.shared();
+            // A fresh persister, in case the old instance goes on saving into the old one.
+            if let Some(saved) = &shared.saved[i] {
+                shared.saved[i] = Some(Arc::new(saved.copy()));
+            }
+            shared.rafts[i].take()
+        };
+        if let Some(raft) = raft {
+            raft.kill();
+        }
+        let mut shared = self.shared();
+        if let Some(saved) = &shared.saved[i] {
+            let persister = Persister::new();
+            persister.save(saved.raft_state(), saved.snapshot());
+            shared.saved[i] = Some(Arc::new(persister));
+        }
+    }
+
+    /// Starts or restarts peer `i` with its last persisted state, fresh ends (so that an
+    /// old instance can no longer send) and a fresh persister (so that it can no longer
+    /// save).
+    pub fn start1(&self, i: usize) {
+        self.crash1(i);
+        let end_names: Vec<String> = (0..self.n).map(|_| random::string(20)).collect();
+        let ends = end_names
+            .iter()
+            .enumerate()
+            .map(|(j, name)| {
+                let end = self.net.make_end(name);
+                self.net.connect(name, j);
+                end
+            })
+            .collect();
+        let persister = {
+            let mut shared = self.shared();
+            shared.end_names[i] = Some(end_names);
+            let persister = Arc::new(match &shared.saved[i] {
+                Some(saved) => saved.copy(),
+                None => Persister::new(),
+            });
+            shared.saved[i] = Some(persister.clone());
+            if self.snapshots {
+                let snapshot = persister.snapshot();
+                shared.applied.restart(i);
+                if !snapshot.is_empty() {
+                    // Mimic a service that restores its snapshot at start-up.
+                    if let Err(err) = shared.applied.ingest_snapshot(i, &snapshot, None) {
+                        panic!("{err}");
+                    }
+                }
+            }
+            persister
+        };
+        let (apply_tx, apply_rx) = mpsc::unbounded();
+        let raft = Arc::new(R::make(ends, i, persister, apply_tx));
+        self.shared().rafts[i] = Some(raft.clone());
+        let shared = self.shared.clone();
+        if self.snapshots {
+            spawn(applier::apply_with_snapshots(
+                shared,
+                i,
+                raft.clone(),
+                apply_rx,
+            ));
+        } else {
+            spawn(applier::apply(shared, i, apply_rx));
+        }
+        let server = Server::new();
+        server.add_service(raft.service());
+        self.net.add_server(i, server);
+    }
+
+    /// Attaches peer `i` to the network.
+    pub fn connect(&self, i: usize) {
+        let mut shared = self.shared();
+        shared.connected[i] = true;
+        for j in 0..self.n {
+            if shared.connected[j] {
+                for (from, to) in [(i, j), (j, i)] {
+                    if let Some(names) = &shared.end_names[from] {
+                        self.net.enable(&names[to], true);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Detaches peer `i` from the network.
+    pub fn disconnect(&self, i: usize) {
+        let mut shared = self.shared();
+        shared.connected[i] = false;
+        for j in 0..self.n {
+            for (from, to) in [(i, j), (j, i)] {
+                if let Some(names) = &shared.end_names[from] {
+                    self.net.enable(&names[to], false);
+                }
+            }
+        }
+    }
+
+    /// How many RPCs reached peer `server`.
+    pub fn rpc_count(&self, server: usize) -> usize {
+        self.net.count(server)
+    }
+
+    /// How many RPCs were sent in all.
+    pub fn rpc_total(&self) -> usize {
+        self.net.total_count()
+    }
+
+    /// How many bytes crossed the network in all.
+    pub fn bytes_total(&self) -> u64 {
+        self.net.total_bytes()
+    }
+
+    pub fn set_unreliable(&self, unreliable: bool) {
+        self.net.set_reliable(!unreliable);
+    }
+
+    pub fn set_long_reordering(&self, long_reordering: bool) {
+        self.net.set_long_reordering(long_reordering);
+    }
+
+    /// The connected peers' states, with the peer's number.
+    fn connected_states(&self) -> Vec<(usize, (u64, bool))> {
+        let rafts: Vec<(usize, Arc<R>)> = {
+            let shared = self.shared();
+            (0..self.n)
+                .filter(|&i| shared.connected[i])
+                .filter_map(|i| Some((i, shared.rafts[i].clone()?)))
+                .collect()
+        };
+        rafts
+            .into_iter()
+            .map(|(i, raft)| (i, raft.get_state()))
+            .collect()
+    }
+
+    /// Checks that there is exactly one leader among the connected peers, trying ten times
+    /// in case re-elections are needed, and returns it.
+    pub async fn check_one_leader(&self) -> usize {
+        for _ in 0..10 {
+            sleep(Duration::from_millis(450 + random::below(100))).await;
+            let mut leaders: BTreeMap<u64, Vec<usize>> = BTreeMap::new();
+            for (i, (term, is_leader)) in self.connected_states() {
+                if is_leader {
+                    leaders.entry(term).or_default().push(i);
+                }
+            }
+            for (term, peers) in &leaders {
+                if peers.len() > 1 {
+                    panic!("term {term} has {} (>1) leaders", peers.len());
+                }
+            }
+            if let Some((_, peers)) = leaders.last_key_value() {
+                return peers[0];
+            }
+        }
+        panic!("expected one leader, got none");
+    }
+
+    /// Checks that every connected peer is in the same term, and returns it.
+    pub fn check_terms(&self) -> u64 {
+        let mut terms = self
+            .connected_states()
+            .into_iter()
+            .map(|(_, (term, _))| term);
+        let Some(term) = terms.next() else {
+            panic!("no connected peer to take the term from");
+        };
+        if terms.any(|other| other != term) {
+            panic!("servers disagree on term");
+        }
+        term
+    }
+
+    /// Checks that no connected peer believes it is the leader.
+    pub fn check_no_leader(&self) {
+        if let Some((i, _)) = self
+            .connected_states()
+            .into_iter()
+            .find(|(_, (_, is_leader))| *is_leader)
+        {
+            panic!("expected no leader, but {i} claims to be leader");
+        }
+    }
+
+    /// Fails the test if an applier found an error.
+    fn check_apply_errors(&self) {
+        if let Some(err) = self.shared().applied.first_error() {
+            panic!("{err}");
+        }
+    }
+
+    /// How many peers have applied a command at `index`, and which command.
+    pub fn n_committed(&self, index: u64) -> (usize, Option<Vec<u8>>) {
+        self.check_apply_errors();
+        let shared = self.shared();
+        let mut count = 0;
+        let mut command: Option<&Vec<u8>> = None;
+        for i in 0..self.n {
+            if let Some(applied) = shared.applied.command(i, index) {
+                if let Some(earlier) = command {
+                    if earlier != applied {
+                        panic!(
+                            "committed values do not match: index {index}, {}, {}",
+                            applier::describe(earlier),
+                            applier::describe(applied)
+                        );
+                    }
+                }
+                count += 1;
+                command = Some(applied);
+            }
+        }
+        (count, command.cloned())
+    }
+
+    /// Waits for at least `n` peers to commit `index`, but not forever. Returns `None` if
+    /// a peer moved past `start_term`, since agreement is then no longer guaranteed.
+    pub async fn wait(&self, index: u64, n: usize, start_term: Option<u64>) -> Option<Vec<u8>> {
+        let mut pause = Duration::from_millis(10);
+        for _ in 0..30 {
+            if self.n_committed(index).0 >= n {
+                break;
+            }
+            sleep(pause).await;
+            if pause < Duration::from_secs(1) {
+                pause *= 2;
+            }
+            if let Some(start_term) = start_term {
+                let rafts: Vec<Arc<R>> = self.shared().rafts.iter().flatten().cloned().collect();
+                if rafts.iter().any(|raft| raft.get_state().0 > start_term) {
+                    return None;
+                }
+            }
+        }
+        let (count, command) = self.n_committed(index);
+        if count < n {
+            panic!("only {count} decided for index {index}; wanted {n}");
+        }
+        command
+    }
+
+    /// A complete agreement on `command`, which must be committed by `expected_servers`
+    /// peers; returns its index. Gives up after about 10 seconds. With `retry`, the command
+    /// may be submitted again, in case a leader fails just after `start`.
+    pub async fn one<C: Gob>(&self, command: &C, expected_servers: usize, retry: bool) -> u64 {
+        let bytes = match labgob::encode(command) {
+            Ok(bytes) => bytes,
+            Err(err) => panic!("cannot encode the command {command:?}: {err}"),
+        };
+        let t0 = Instant::now();
+        let mut starts = 0;
+        while t0.elapsed() < Duration::from_secs(10) {
+            let mut index = None;
+            for _ in 0..self.n {
+                starts = (starts + 1) % self.n;
+                let raft = {
+                    let shared = self.shared();
+                    shared.connected[starts]
+                        .then(|| shared.rafts[starts].clone())
+                        .flatten()
+                };
+                if let Some((i, _term)) = raft.and_then(|raft| raft.start(bytes.clone())) {
+                    index = Some(i);
+                    break;
+                }
+            }
+            let Some(index) = index else {
+                sleep(Duration::from_millis(50)).await;
+                continue;
+            };
+            // Somebody claimed to be the leader and to have submitted the command.
+            let t1 = Instant::now();
+            while t1.elapsed() < Duration::from_secs(2) {
+                let (count, applied) = self.n_committed(index);
+                if count > 0 && count >= expected_servers && applied.as_ref() == Some(&bytes) {
+                    return index;
+                }
+                sleep(Duration::from_millis(20)).await;
+            }
+            if !retry {
+                fail_agreement(command);
+            }
+        }
+        fail_agreement(command)
+    }
+
+    /// Starts a test: prints its description and notes the counters.
+    pub fn begin(&self, description: &str) {
+        report::begin(description);
+        let max_index0 = self.shared().applied.max_index();
+        *self.stats.lock().unwrap_or_else(PoisonError::into_inner) = Stats {
+            description: description.to_owned(),
+            t0: Some(Instant::now()),
+            rpcs0: self.rpc_total(),
+            bytes0: self.bytes_total(),
+            max_index0,
+        };
+    }
+
+    /// Ends a test that passed: prints the time, peers, RPCs, bytes and commands it took.
+    pub fn end(&self) {
+        self.check_timeout();
+        self.check_apply_errors();
+        let max_index = self.shared().applied.max_index();
+        let stats = self.stats.lock().unwrap_or_else(PoisonError::into_inner);
+        let seconds = stats.t0.map_or(0.0, |t0| t0.elapsed().as_secs_f64());
+        report::passed(
+            &stats.description,
+            seconds,
+            self.n,
+            self.rpc_total() - stats.rpcs0,
+            self.bytes_total() - stats.bytes0,
+            max_index - stats.max_index0,
+        );
+    }
+
+    fn check_timeout(&self) {
+        if self.start.elapsed() > TEST_TIME_LIMIT {
+            panic!(
+                "test took longer than {} seconds",
+                TEST_TIME_LIMIT.as_secs()
+            );
+        }
+    }
+
+    /// The largest Raft state any peer has persisted.
+    pub fn log_size(&self) -> usize {
+        self.persisters()
+            .iter()
+            .map(|p| p.raft_state_size())
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// The largest snapshot any peer has persisted.
+    pub fn snapshot_size(&self) -> usize {
+        self.persisters()
+            .iter()
+            .map(|p| p.snapshot_size())
+            .max()
+            .unwrap_or(0)
+    }
+
+    fn persisters(&self) -> Vec<Arc<Persister>> {
+        self.shared().saved.iter().flatten().cloned().collect()
+    }
+}
+
+fn fail_agreement(command: &impl Debug) -> ! {
+    panic!("one({command:?}) failed to reach agreement");
+}
+
+/// Go's `cleanup`: kill every peer and shut the network.
+impl<R: RaftPeer> Drop for Config<R> {
+    fn drop(&mut self) {
+        let rafts: Vec<Arc<R>> = self.shared().rafts.iter().flatten().cloned().collect();
+        for raft in rafts {
+            raft.kill();
+        }
+        self.net.cleanup();
+    }
+}

@@ -1,0 +1,56 @@
+//! The interface a Raft peer offers the tester (Go's `raft.go` skeleton, 2023 API).
+
+use std::sync::Arc;
+
+use futures::channel::mpsc;
+use labrpc::{ClientEnd, Service};
+
+use crate::persister::Persister;
+
+/// What a peer sends on its apply channel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ApplyMsg {
+    /// A newly committed command, at its log index.
+    Command { index: u64, command: Vec<u8> },
+    /// A snapshot received from the leader, covering the log through `index`.
+    Snapshot {
+        snapshot: Vec<u8>,
+        term: u64,
+        index: u64,
+    },
+}
+
+pub type ApplySender = mpsc::UnboundedSender<ApplyMsg>;
+pub type ApplyReceiver = mpsc::UnboundedReceiver<ApplyMsg>;
+
+/// A Raft peer, as the tester drives it.
+pub trait RaftPeer: Send + Sync + 'static {
+    /// Creates peer `me` of `peers.len()` (`peers[me]` is its own end), restoring what
+    /// `persister` holds. Must return quickly: long-running work goes into tasks spawned
+    /// through `lab_runtime`.
+    fn make(
+        peers: Vec<ClientEnd>,
+        me: usize,
+        persister: Arc<Persister>,
+        apply: ApplySender,
+    ) -> Self
+    where
+        Self: Sized;
+
+    /// The RPC service the tester registers on this peer's server.
+    fn service(&self) -> Service;
+
+    /// Proposes a command. A leader returns `Some((index, term))`, the index the command
+    /// will have if it is ever committed; any other peer returns `None`.
+    fn start(&self, command: Vec<u8>) -> Option<(u64, u64)>;
+
+    /// The current term, and whether this peer believes it is the leader.
+    fn get_state(&self) -> (u64, bool);
+
+    /// The service has snapshotted everything through `index`: the peer may discard that
+    /// part of its log.
+    fn snapshot(&self, index: u64, snapshot: Vec<u8>);
+
+    /// Stops the peer: its tasks end and it sends nothing more.
+    fn kill(&self);
+}

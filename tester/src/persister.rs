@@ -1,0 +1,79 @@
+//! Where a Raft peer keeps its state across crashes: Go's `persister.go`.
+
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+/// A peer's persistent storage: the Raft state and the snapshot, saved together.
+#[derive(Debug, Default)]
+pub struct Persister {
+    saved: Mutex<Saved>,
+}
+
+#[derive(Debug, Default, Clone)]
+struct Saved {
+    raft_state: Vec<u8>,
+    snapshot: Vec<u8>,
+}
+
+impl Persister {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn saved(&self) -> MutexGuard<'_, Saved> {
+        self.saved.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// A new persister holding the same bytes: what the tester hands a restarted peer, so
+    /// that the crashed instance can no longer write to it.
+    pub fn copy(&self) -> Persister {
+        Persister {
+            saved: Mutex::new(self.saved().clone()),
+        }
+    }
+
+    /// Saves the Raft state and the snapshot at once.
+    pub fn save(&self, raft_state: Vec<u8>, snapshot: Vec<u8>) {
+        *self.saved() = Saved {
+            raft_state,
+            snapshot,
+        };
+    }
+
+    /// Saves the Raft state, keeping the snapshot.
+    pub fn save_raft_state(&self, raft_state: Vec<u8>) {
+        self.saved().raft_state = raft_state;
+    }
+
+    pub fn raft_state(&self) -> Vec<u8> {
+        self.saved().raft_state.clone()
+    }
+
+    pub fn raft_state_size(&self) -> usize {
+        self.saved().raft_state.len()
+    }
+
+    pub fn snapshot(&self) -> Vec<u8> {
+        self.saved().snapshot.clone()
+    }
+
+    pub fn snapshot_size(&self) -> usize {
+        self.saved().snapshot.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn saves_state_and_snapshot_together_and_copies_are_independent() {
+        let persister = Persister::new();
+        persister.save(vec![1, 2, 3], vec![9]);
+        let copy = persister.copy();
+        persister.save_raft_state(vec![4]);
+        assert_eq!(persister.raft_state(), vec![4]);
+        assert_eq!(persister.snapshot(), vec![9]);
+        assert_eq!(copy.raft_state(), vec![1, 2, 3]);
+        assert_eq!((copy.raft_state_size(), copy.snapshot_size()), (3, 1));
+    }
+}
