@@ -111,3 +111,47 @@ fn replay_hint(seed: u64) -> String {
          {SEED_VAR}={seed} RUSTFLAGS=\"--cfg madsim\" cargo test --target-dir target/sim{package}{test}"
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_replay_hint_names_the_seed_the_package_and_the_test() {
+        let hint = replay_hint(42);
+        assert!(hint.contains("LAB_SEED=42 "), "{hint}");
+        assert!(hint.contains("--cfg madsim"), "{hint}");
+        assert!(hint.contains("-p lab-runtime"), "{hint}");
+        assert!(
+            hint.ends_with(
+                "--exact run::tests::the_replay_hint_names_the_seed_the_package_and_the_test"
+            ),
+            "{hint}"
+        );
+    }
+
+    #[test]
+    fn a_failing_simulated_test_fails_the_rust_test_too() {
+        if MODE != Mode::Simulated {
+            return;
+        }
+        let outcome = catch_unwind(|| run_test(|| async { panic!("deliberate") }));
+        assert!(outcome.is_err());
+    }
+
+    #[test]
+    fn seeds_replay_the_same_draws() {
+        let draws = |seed| {
+            block_on(seed, async {
+                (0..8)
+                    .map(|_| crate::random::below(1000))
+                    .collect::<Vec<_>>()
+            })
+        };
+        if MODE != Mode::Simulated {
+            return;
+        }
+        assert_eq!(draws(5), draws(5));
+        assert_ne!(draws(5), draws(6));
+    }
+}
