@@ -45,5 +45,6 @@ replay: ## Replay one simulated test: make replay TEST=initial_election_2A SEED=
 determinism: ## Run 2A twice in simulation from one seed and compare the Passed lines
 	scripts/same-seed-twice $(SEED)
 
-bench: ## Benchmarks (release builds): labrpc calls per second
+bench: ## Benchmarks: labrpc calls per second; Raft 2A in real and simulated time
 	$(CARGO) bench -p labrpc
+	scripts/bench-raft
