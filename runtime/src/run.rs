@@ -28,8 +28,12 @@ pub const SEEDS_VAR: &str = "LAB_SEEDS";
 
 /// Runs `future` to completion on a fresh runtime: in simulation from `seed`, in real time
 /// on a new multi-threaded runtime (where the seed plays no part). Tasks still running when
-/// `future` completes are dropped with the runtime.
-pub fn block_on<F: Future>(seed: u64, future: F) -> F::Output {
+/// `future` completes are dropped with the runtime. A panic in `future` is re-raised here.
+pub fn block_on<F>(seed: u64, future: F) -> F::Output
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
     logging::init();
     #[cfg(madsim)]
     {
@@ -47,10 +51,20 @@ pub fn block_on<F: Future>(seed: u64, future: F) -> F::Output {
             .enable_time()
             .build()
             .unwrap_or_else(|err| panic!("cannot start the tokio runtime: {err}"));
-        runtime.block_on(async move {
+        // The future runs as a task on a worker thread, not on this thread: the tasks it
+        // spawns then start on the same worker, and a call to a task and back costs no
+        // thread switch.
+        let main = runtime.spawn(async move {
             logging::mark_run_start();
             future.await
-        })
+        });
+        match runtime.block_on(main) {
+            Ok(output) => output,
+            Err(err) => match err.try_into_panic() {
+                Ok(panic) => resume_unwind(panic),
+                Err(err) => panic!("the test's main task was cancelled: {err}"),
+            },
+        }
     }
 }
 
@@ -60,7 +74,7 @@ pub fn block_on<F: Future>(seed: u64, future: F) -> F::Output {
 pub fn run_test<F, Fut>(test: F)
 where
     F: Fn() -> Fut,
-    Fut: Future<Output = ()>,
+    Fut: Future<Output = ()> + Send + 'static,
 {
     if MODE == Mode::Real {
         block_on(0, test());

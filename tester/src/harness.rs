@@ -18,19 +18,22 @@ static REAL_TIME_TESTS: Mutex<()> = Mutex::new(());
 pub fn run_test<F, Fut>(test: F)
 where
     F: Fn() -> Fut,
-    Fut: Future<Output = ()>,
+    Fut: Future<Output = ()> + Send + 'static,
 {
     let _alone = (MODE == Mode::Real).then(|| {
         REAL_TIME_TESTS
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
     });
-    lab_runtime::run_test(|| async {
-        if timeout(TEST_TIME_LIMIT, test()).await.is_err() {
-            panic!(
-                "test took longer than {} seconds",
-                TEST_TIME_LIMIT.as_secs()
-            );
+    lab_runtime::run_test(|| {
+        let test = test();
+        async move {
+            if timeout(TEST_TIME_LIMIT, test).await.is_err() {
+                panic!(
+                    "test took longer than {} seconds",
+                    TEST_TIME_LIMIT.as_secs()
+                );
+            }
         }
     });
 }
