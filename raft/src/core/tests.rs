@@ -49,6 +49,14 @@ fn stand(core: &mut Core, now: &mut Instant) -> Vec<Outgoing> {
     core.tick(*now)
 }
 
+/// Makes `core` stand for election; returns the arguments of its RequestVotes.
+fn stand_for_votes(core: &mut Core, now: &mut Instant) -> RequestVoteArgs {
+    match stand(core, now).first() {
+        Some(Outgoing::RequestVote { args, .. }) => args.clone(),
+        other => panic!("expected a RequestVote, got {other:?}"),
+    }
+}
+
 #[test]
 fn a_follower_stands_after_its_election_timeout_and_not_before() {
     let mut now = Instant::now();
@@ -145,10 +153,7 @@ fn refuses_candidates_whose_log_is_behind() {
 fn a_candidate_with_a_majority_leads_and_asserts_it_at_once() {
     let mut now = Instant::now();
     let mut peer = core(0, 3, now);
-    let requests = stand(&mut peer, &mut now);
-    let Outgoing::RequestVote { args, .. } = &requests[0] else {
-        panic!("expected a RequestVote, got {requests:?}");
-    };
+    let args = &stand_for_votes(&mut peer, &mut now);
     let granted = RequestVoteReply {
         term: 1,
         vote_granted: true,
@@ -165,10 +170,7 @@ fn a_candidate_with_a_majority_leads_and_asserts_it_at_once() {
 fn a_refused_or_stale_vote_does_not_elect() {
     let mut now = Instant::now();
     let mut peer = core(0, 5, now);
-    let requests = stand(&mut peer, &mut now);
-    let Outgoing::RequestVote { args, .. } = &requests[0] else {
-        panic!("expected a RequestVote, got {requests:?}");
-    };
+    let args = &stand_for_votes(&mut peer, &mut now);
     peer.handle_vote_reply(
         now,
         1,
@@ -206,10 +208,7 @@ fn a_refused_or_stale_vote_does_not_elect() {
 fn a_newer_term_in_a_reply_makes_a_candidate_follow() {
     let mut now = Instant::now();
     let mut peer = core(0, 3, now);
-    let requests = stand(&mut peer, &mut now);
-    let Outgoing::RequestVote { args, .. } = &requests[0] else {
-        panic!("expected a RequestVote, got {requests:?}");
-    };
+    let args = &stand_for_votes(&mut peer, &mut now);
     peer.handle_vote_reply(
         now,
         1,
@@ -269,10 +268,7 @@ fn a_leader_sends_heartbeats_every_interval() {
     let mut leader = core(0, 1, now);
     stand(&mut leader, &mut now);
     let mut three = core(0, 3, now);
-    let requests = stand(&mut three, &mut now);
-    let Outgoing::RequestVote { args, .. } = &requests[0] else {
-        panic!("expected a RequestVote, got {requests:?}");
-    };
+    let args = &stand_for_votes(&mut three, &mut now);
     three.handle_vote_reply(
         now,
         1,
