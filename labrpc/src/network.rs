@@ -6,9 +6,11 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use futures::channel::oneshot;
+use futures::future::{select, Either};
 use lab_runtime::random::{below, chance};
 use lab_runtime::task::spawn;
-use lab_runtime::time::{sleep, timeout, Duration};
+use lab_runtime::time::{sleep, Duration};
+use tokio::sync::watch;
 
 use crate::client::ClientEnd;
 use crate::error::CallError;
@@ -30,8 +32,6 @@ mod go {
     pub const LONG_SILENCE_MS: u64 = 7000;
     /// ...or after `0..100` ms without.
     pub const SHORT_SILENCE_MS: u64 = 100;
-    /// How often a waiting request checks whether its server was deleted or cut off.
-    pub const SERVER_POLL_MS: u64 = 100;
 }
 
 /// The simulated network. Cheap to clone; clones are the same network.
@@ -42,6 +42,8 @@ pub struct Network {
 
 pub(crate) struct NetworkInner {
     topology: Mutex<Topology>,
+    /// Bumped on every change of ends or servers, to wake requests whose handler runs.
+    changes: watch::Sender<u64>,
     cleaned_up: AtomicBool,
     total_count: AtomicUsize,
     total_bytes: AtomicU64,
@@ -90,6 +92,7 @@ impl Network {
                     ends: HashMap::new(),
                     servers: HashMap::new(),
                 }),
+                changes: watch::Sender::new(0),
                 cleaned_up: AtomicBool::new(false),
                 total_count: AtomicUsize::new(0),
                 total_bytes: AtomicU64::new(0),
@@ -138,6 +141,7 @@ impl Network {
             .topology()
             .servers
             .insert(name.to_string().into(), server);
+        self.inner.changed();
     }
 
     /// Deletes a server: calls in progress to it fail, and new ones get no answer.
@@ -146,6 +150,7 @@ impl Network {
             .topology()
             .servers
             .remove(name.to_string().as_str());
+        self.inner.changed();
     }
 
     /// Connects an end to the server of that name (which may be added later).
@@ -153,6 +158,8 @@ impl Network {
         let mut topology = self.inner.topology();
         let state = topology.ends.entry(end.to_string().into()).or_default();
         state.server = Some(server.to_string().into());
+        drop(topology);
+        self.inner.changed();
     }
 
     /// Enables or disables an end.
@@ -163,6 +170,8 @@ impl Network {
             .entry(end.to_string().into())
             .or_default()
             .enabled = enabled;
+        drop(topology);
+        self.inner.changed();
     }
 
     /// How many RPCs reached the server of that name (0 if there is none).
@@ -188,6 +197,10 @@ impl Network {
 impl NetworkInner {
     fn topology(&self) -> MutexGuard<'_, Topology> {
         self.topology.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn changed(&self) {
+        self.changes.send_modify(|generation| *generation += 1);
     }
 
     /// Sends a request from `end`: counts it, and starts its journey in a task of its own
@@ -251,8 +264,9 @@ impl NetworkInner {
         reply
     }
 
-    /// Runs the handler, checking every 100 ms whether the server was deleted or cut off;
-    /// if so, the handler is left to finish on its own and the call gets no reply.
+    /// Runs the handler; if meanwhile the server is deleted or cut off from the end, the
+    /// handler is left to finish on its own and the call gets no reply. (Go checks every
+    /// 100 ms; here a change of ends or servers wakes the request at once.)
     async fn run_handler(
         &self,
         end: &str,
@@ -261,15 +275,16 @@ impl NetworkInner {
         call: &str,
         args: &[u8],
     ) -> Result<HandlerResult, CallError> {
+        let mut changes = self.changes.subscribe();
         let mut handler = server.dispatch(call, args)?;
         loop {
-            match timeout(Duration::from_millis(go::SERVER_POLL_MS), &mut handler).await {
-                Ok(reply) => return Ok(reply),
-                Err(_) if self.is_server_dead(end, server_name, server) => {
-                    spawn(handler);
-                    return Err(CallError::NoReply);
-                }
-                Err(_) => {}
+            let changed = std::pin::pin!(changes.changed());
+            if let Either::Left((reply, _)) = select(&mut handler, changed).await {
+                return Ok(reply);
+            }
+            if self.is_server_dead(end, server_name, server) {
+                spawn(handler);
+                return Err(CallError::NoReply);
             }
         }
     }

@@ -1,0 +1,80 @@
+//! Go's `JunkServer`, its handlers, and a network with one end connected to it.
+
+#![allow(dead_code)] // each test binary uses a part
+
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use lab_runtime::time::{sleep, Duration};
+use labrpc::{ClientEnd, Network, Server, Service};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JunkArgs {
+    pub x: i64,
+}
+
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JunkReply {
+    pub x: String,
+}
+
+/// What the handlers saw: Handler1's and Handler2's arguments, in order.
+#[derive(Default)]
+pub struct JunkServer {
+    log: Mutex<(Vec<String>, Vec<i64>)>,
+}
+
+impl JunkServer {
+    fn log(&self) -> MutexGuard<'_, (Vec<String>, Vec<i64>)> {
+        self.log.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub fn handler2_calls(&self) -> Vec<i64> {
+        self.log().1.clone()
+    }
+
+    /// The service `JunkServer` with Go's seven handlers.
+    pub fn service(self: &Arc<Self>) -> Service {
+        let (js1, js2) = (self.clone(), self.clone());
+        Service::new("JunkServer")
+            .method("Handler1", move |args: String| {
+                let reply = args.parse::<i64>().unwrap_or(0);
+                js1.log().0.push(args);
+                reply
+            })
+            .method("Handler2", move |args: i64| {
+                js2.log().1.push(args);
+                format!("handler2-{args}")
+            })
+            .async_method("Handler3", |args: i64| async move {
+                sleep(Duration::from_secs(20)).await;
+                -args
+            })
+            .method("Handler4", |_: JunkArgs| JunkReply {
+                x: "pointer".into(),
+            })
+            .method("Handler5", |_: JunkArgs| JunkReply {
+                x: "no pointer".into(),
+            })
+            .method("Handler6", |args: String| args.len() as i64)
+            .method("Handler7", |args: i64| "y".repeat(args.max(0) as usize))
+    }
+}
+
+/// A network with a JunkServer named `server` and an end named `end`, connected and
+/// enabled when `enabled`.
+pub fn junk_network(
+    end: &str,
+    server: &str,
+    enabled: bool,
+) -> (Network, ClientEnd, Arc<JunkServer>) {
+    let net = Network::new();
+    let js = Arc::new(JunkServer::default());
+    let rs = Server::new();
+    rs.add_service(js.service());
+    net.add_server(server, rs);
+    let e = net.make_end(end);
+    net.connect(end, server);
+    net.enable(end, enabled);
+    (net, e, js)
+}
