@@ -47,8 +47,8 @@ pub(crate) fn after_encode<T: Gob>(record: &TypeRecord, value: &T, payload: &[u8
         return;
     }
     let warning = format!(
-        "labgob warning: {problem} of `{}` does not survive encoding; a field that is not \
-         sent (such as #[serde(skip)]) is lost in RPCs and in persisted state",
+        "labgob warning: {problem} does not survive encoding, in a value of type `{}`; a \
+         field that is not sent (such as #[serde(skip)]) is lost in RPCs and in persisted state",
         record.shape.type_name
     );
     eprintln!("{warning}");
@@ -77,9 +77,13 @@ fn round_trip_problem<T: Gob>(value: &T, payload: &[u8]) -> Option<String> {
         .position(|(a, b)| a != b)
         .unwrap_or(sent_lines.len().min(received_lines.len()));
     let shown = |lines: &[&str]| lines.get(at).map_or("", |l| l.trim()).to_owned();
-    let what = match field_path(&sent_lines, at) {
-        Some(path) => format!("field `{path}`"),
-        None => "a part".to_owned(),
+    let what = match (
+        field_path(&sent_lines, at),
+        enclosing_struct(&sent_lines, at),
+    ) {
+        (Some(path), Some(name)) => format!("field `{path}` of struct `{name}`"),
+        (Some(path), None) => format!("field `{path}`"),
+        (None, _) => "a part".to_owned(),
     };
     Some(format!(
         "{what} (sent `{}`, received `{}`)",
@@ -101,6 +105,25 @@ fn field_path(lines: &[&str], at: usize) -> Option<String> {
     }
     path.reverse();
     (!path.is_empty()).then(|| path.join("."))
+}
+
+/// The name of the innermost struct whose pretty `Debug` text holds line `at`
+/// (`T4` for a line inside `T4 {` or `field: T4 {`).
+fn enclosing_struct<'a>(lines: &[&'a str], at: usize) -> Option<&'a str> {
+    let indent = indentation(lines.get(at)?);
+    let header = lines[..at]
+        .iter()
+        .rev()
+        .find(|line| indentation(line) < indent)?
+        .trim()
+        .strip_suffix(" {")?;
+    let name = header.rsplit_once(": ").map_or(header, |(_, name)| name);
+    let name = name.rsplit_once('(').map_or(name, |(_, name)| name);
+    (!name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == ':'))
+    .then_some(name)
 }
 
 fn indentation(line: &str) -> usize {
