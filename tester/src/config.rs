@@ -140,26 +140,10 @@ impl<R: RaftPeer> Config<R> {
                 end
             })
             .collect();
-        let persister = {
-            let mut shared = self.shared();
-            shared.end_names[i] = Some(end_names);
-            let persister = Arc::new(match &shared.saved[i] {
-                Some(saved) => saved.copy(),
-                None => Persister::new(),
-            });
-            shared.saved[i] = Some(persister.clone());
-            if self.snapshots {
-                let snapshot = persister.snapshot();
-                shared.applied.restart(i);
-                if !snapshot.is_empty() {
-                    // Mimic a service that restores its snapshot at start-up.
-                    if let Err(err) = shared.applied.ingest_snapshot(i, &snapshot, None) {
-                        panic!("{err}");
-                    }
-                }
-            }
-            persister
-        };
+        // Failing outside the lock: the test's cleanup takes it again.
+        let persister = self
+            .restore(i, end_names)
+            .unwrap_or_else(|error| panic!("{error}"));
         let (apply_tx, apply_rx) = mpsc::unbounded();
         let raft = Arc::new(R::make(ends, i, persister, apply_tx));
         self.shared().rafts[i] = Some(raft.clone());
@@ -177,6 +161,27 @@ impl<R: RaftPeer> Config<R> {
         let server = Server::new();
         server.add_service(raft.service());
         self.net.add_server(i, server);
+    }
+
+    /// Records peer `i`'s new ends and hands it a copy of its persister; with snapshots,
+    /// restores what the service had applied from the persisted snapshot.
+    fn restore(&self, i: usize, end_names: Vec<String>) -> Result<Arc<Persister>, String> {
+        let mut shared = self.shared();
+        shared.end_names[i] = Some(end_names);
+        let persister = Arc::new(match &shared.saved[i] {
+            Some(saved) => saved.copy(),
+            None => Persister::new(),
+        });
+        shared.saved[i] = Some(persister.clone());
+        if self.snapshots {
+            let snapshot = persister.snapshot();
+            shared.applied.restart(i);
+            if !snapshot.is_empty() {
+                // Mimic a service that restores its snapshot at start-up.
+                shared.applied.ingest_snapshot(i, &snapshot, None)?;
+            }
+        }
+        Ok(persister)
     }
 
     /// Attaches peer `i` to the network.
@@ -296,33 +301,30 @@ impl<R: RaftPeer> Config<R> {
 
     /// Fails the test if an applier found an error.
     fn check_apply_errors(&self) {
-        if let Some(err) = self.shared().applied.first_error() {
-            panic!("{err}");
+        // The lock is released before failing: the test's cleanup takes it again.
+        let error = self.shared().applied.first_error();
+        if let Some(error) = error {
+            panic!("{error}");
         }
     }
 
     /// How many peers have applied a command at `index`, and which command.
     pub fn n_committed(&self, index: u64) -> (usize, Option<Vec<u8>>) {
         self.check_apply_errors();
-        let shared = self.shared();
-        let mut count = 0;
-        let mut command: Option<&Vec<u8>> = None;
-        for i in 0..self.n {
-            if let Some(applied) = shared.applied.command(i, index) {
-                if let Some(earlier) = command {
-                    if earlier != applied {
-                        panic!(
-                            "committed values do not match: index {index}, {}, {}",
-                            applier::describe(earlier),
-                            applier::describe(applied)
-                        );
-                    }
-                }
-                count += 1;
-                command = Some(applied);
-            }
+        let applied: Vec<Vec<u8>> = {
+            let shared = self.shared();
+            (0..self.n)
+                .filter_map(|i| shared.applied.command(i, index).cloned())
+                .collect()
+        };
+        if let Some(other) = applied.iter().find(|command| **command != applied[0]) {
+            panic!(
+                "committed values do not match: index {index}, {}, {}",
+                applier::describe(&applied[0]),
+                applier::describe(other)
+            );
         }
-        (count, command.cloned())
+        (applied.len(), applied.into_iter().next())
     }
 
     /// Waits for at least `n` peers to commit `index`, but not forever. Returns `None` if
@@ -465,7 +467,18 @@ fn fail_agreement(command: &impl Debug) -> ! {
 /// Go's `cleanup`: kill every peer and shut the network.
 impl<R: RaftPeer> Drop for Config<R> {
     fn drop(&mut self) {
-        let rafts: Vec<Arc<R>> = self.shared().rafts.iter().flatten().cloned().collect();
+        // Not `lock`: a test that failed while holding the lock must not hang here.
+        let rafts: Vec<Arc<R>> = match self.shared.try_lock() {
+            Ok(shared) => shared.rafts.iter().flatten().cloned().collect(),
+            Err(std::sync::TryLockError::Poisoned(shared)) => shared
+                .into_inner()
+                .rafts
+                .iter()
+                .flatten()
+                .cloned()
+                .collect(),
+            Err(std::sync::TryLockError::WouldBlock) => Vec::new(),
+        };
         for raft in rafts {
             raft.kill();
         }
