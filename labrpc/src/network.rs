@@ -100,9 +100,17 @@ impl Network {
         }
     }
 
-    /// Shuts the network: later calls get no reply at once.
+    /// Shuts the network: later calls get no reply at once. Its servers and ends are
+    /// dropped, which frees services whose handlers hold ends of this network (a cycle).
     pub fn cleanup(&self) {
         self.inner.cleaned_up.store(true, Ordering::Relaxed);
+        let mut topology = self.inner.topology();
+        let servers = std::mem::take(&mut topology.servers);
+        topology.ends.clear();
+        drop(topology);
+        self.inner.changed();
+        // Services are dropped outside the lock: their handlers may own ends of this network.
+        drop(servers);
     }
 
     /// Unreliable (`false`): requests are delayed a little, and requests and replies dropped.

@@ -21,6 +21,11 @@ pub const MODE: Mode = if cfg!(madsim) {
     Mode::Real
 };
 
+/// How long a simulation runs on after its main future, for leftover tasks to finish: longer
+/// than labrpc's longest silence (7 s) and than any handler of the lab's tests.
+#[cfg(madsim)]
+const WIND_DOWN: crate::time::Duration = crate::time::Duration::from_secs(30);
+
 /// Environment variable: the seed of the first simulated run.
 pub const SEED_VAR: &str = "LAB_SEED";
 /// Environment variable: how many seeds to run, one after another, from the first.
@@ -41,7 +46,12 @@ where
             madsim::runtime::Runtime::with_seed_and_config(seed, madsim::Config::default());
         runtime.block_on(async move {
             logging::mark_run_start();
-            future.await
+            let output = future.await;
+            // madsim never frees the tasks still pending when its runtime is dropped (tokio
+            // does). Virtual time costs nothing: let them run on, so that stopped peers exit
+            // and calls waiting out a silence end, and what they hold is freed.
+            crate::time::sleep(WIND_DOWN).await;
+            output
         })
     }
     #[cfg(not(madsim))]

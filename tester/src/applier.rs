@@ -2,7 +2,7 @@
 //! same command at each index, in order, as Go's `applier` and `applierSnap` do.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError, Weak};
 
 use futures::StreamExt;
 
@@ -154,11 +154,12 @@ pub(crate) async fn apply<R>(
 }
 
 /// Go's `applierSnap`: checks each command, ingests snapshots, and snapshots every
-/// `SNAPSHOT_INTERVAL` commands.
+/// `SNAPSHOT_INTERVAL` commands. It holds its peer weakly: the peer holds the sending side
+/// of `apply_rx`, and the applier must end once the peer is gone.
 pub(crate) async fn apply_with_snapshots<R: RaftPeer>(
     shared: Arc<Mutex<Shared<R>>>,
     peer: usize,
-    raft: Arc<R>,
+    raft: Weak<R>,
     mut apply_rx: ApplyReceiver,
 ) {
     while let Some(message) = apply_rx.next().await {
@@ -196,7 +197,7 @@ pub(crate) async fn apply_with_snapshots<R: RaftPeer>(
                         .then(|| shared.applied.snapshot(peer, index))
                 };
                 // Outside the lock: the peer may be busy and must not wait on the tester.
-                if let Some(snapshot) = snapshot {
+                if let (Some(snapshot), Some(raft)) = (snapshot, raft.upgrade()) {
                     raft.snapshot(index, snapshot);
                 }
             }

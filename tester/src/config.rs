@@ -152,7 +152,7 @@ impl<R: RaftPeer> Config<R> {
             spawn(applier::apply_with_snapshots(
                 shared,
                 i,
-                raft.clone(),
+                Arc::downgrade(&raft),
                 apply_rx,
             ));
         } else {
@@ -467,15 +467,16 @@ fn fail_agreement(command: &impl Debug) -> ! {
 /// Go's `cleanup`: kill every peer and shut the network.
 impl<R: RaftPeer> Drop for Config<R> {
     fn drop(&mut self) {
-        // Not `lock`: a test that failed while holding the lock must not hang here.
+        // Not `lock`: a test that failed while holding the lock must not hang here. The
+        // peers are taken out, not copied: the appliers hold `Shared`, and a peer holds its
+        // applier's channel, so leaving them would keep both alive for good.
         let rafts: Vec<Arc<R>> = match self.shared.try_lock() {
-            Ok(shared) => shared.rafts.iter().flatten().cloned().collect(),
+            Ok(mut shared) => shared.rafts.iter_mut().filter_map(Option::take).collect(),
             Err(std::sync::TryLockError::Poisoned(shared)) => shared
                 .into_inner()
                 .rafts
-                .iter()
-                .flatten()
-                .cloned()
+                .iter_mut()
+                .filter_map(Option::take)
                 .collect(),
             Err(std::sync::TryLockError::WouldBlock) => Vec::new(),
         };
