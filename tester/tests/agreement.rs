@@ -62,8 +62,7 @@ fn one_reaches_agreement_through_the_leader() {
     run_test(|| async {
         let cluster = Cluster::new(3);
         let cfg = cluster.config(false, false);
-        cluster.set_state(1, 1, true);
-        cluster.commit_on_start(true);
+        cluster.lead(1);
         assert_eq!(cfg.one(&100u64, 3, false).await, 1);
         assert_eq!(cfg.one(&200u64, 3, true).await, 2);
         assert_eq!(
@@ -90,8 +89,7 @@ fn wait_returns_the_command_once_enough_peers_apply_it() {
     run_test(|| async {
         let cluster = Cluster::new(3);
         let cfg = cluster.config(false, false);
-        cluster.set_state(0, 1, true);
-        cluster.commit_on_start(true);
+        cluster.lead(0);
         let index = cfg.one(&5u64, 3, false).await;
         assert_eq!(
             cfg.wait(index, 3, Some(1)).await,

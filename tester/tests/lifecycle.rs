@@ -104,8 +104,7 @@ fn end_reports_after_begin() {
         let cluster = Cluster::new(3);
         let cfg = cluster.config(false, false);
         cfg.begin("Test (tester): begin and end");
-        cluster.set_state(0, 1, true);
-        cluster.commit_on_start(true);
+        cluster.lead(0);
         cfg.one(&1u64, 3, false).await;
         cfg.end();
     });
@@ -149,8 +148,7 @@ fn peers_are_freed_when_their_test_ends() {
             let cluster = cluster.clone();
             async move {
                 let cfg = cluster.config(false, snapshots);
-                cluster.set_state(0, 1, true);
-                cluster.commit_on_start(true);
+                cluster.lead(0);
                 cfg.one(&1u64, 3, false).await;
                 std::sync::Arc::downgrade(&cfg.raft(0).expect("peer 0 runs"))
             }

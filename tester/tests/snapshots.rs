@@ -6,19 +6,23 @@ mod fakes;
 use fakes::Cluster;
 use lab_runtime::time::{sleep, Duration};
 use tester::harness::run_test;
-use tester::ApplyMsg;
+use tester::{ApplyMsg, Config};
+
+/// Commits commands at indexes 1 to 9 through peer 0: index 9 is the tenth entry counting
+/// the sentinel, where each peer's service snapshots.
+async fn commit_nine(cluster: &Cluster, cfg: &Config<fakes::FakeRaft>) {
+    cluster.lead(0);
+    for command in 1..=9u64 {
+        cfg.one(&(command * 10), 3, false).await;
+    }
+}
 
 #[test]
 fn the_service_snapshots_every_ten_commands_and_ingests_snapshots() {
     run_test(|| async {
         let cluster = Cluster::new(3);
         let cfg = cluster.config(false, true);
-        cluster.set_state(0, 1, true);
-        cluster.commit_on_start(true);
-        for command in 1..=9u64 {
-            cfg.one(&(command * 10), 3, false).await;
-        }
-        // Index 9 is the tenth entry counting the sentinel: each peer snapshots there.
+        commit_nine(&cluster, &cfg).await;
         for _ in 0..100 {
             if cluster.snapshots().len() == 3 {
                 break;
@@ -60,11 +64,7 @@ fn a_snapshot_with_the_wrong_index_fails_the_test() {
     run_test(|| async {
         let cluster = Cluster::new(3);
         let cfg = cluster.config(false, true);
-        cluster.set_state(0, 1, true);
-        cluster.commit_on_start(true);
-        for command in 1..=9u64 {
-            cfg.one(&command, 3, false).await;
-        }
+        commit_nine(&cluster, &cfg).await;
         let snapshot = loop {
             let snapshot = cluster.persister(0).snapshot();
             if !snapshot.is_empty() {

@@ -82,6 +82,12 @@ impl Cluster {
         self.state().commits = commits;
     }
 
+    /// `peer` leads in term 1, and commands it starts commit at once everywhere.
+    pub fn lead(&self, peer: usize) {
+        self.set_state(peer, 1, true);
+        self.commit_on_start(true);
+    }
+
     /// Makes `peer` apply `command` at `index`.
     pub fn apply(&self, peer: usize, index: u64, command: &impl labgob::Gob) {
         let command = labgob::encode(command).expect("commands encode");
