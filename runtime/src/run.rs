@@ -33,7 +33,8 @@ pub const SEEDS_VAR: &str = "LAB_SEEDS";
 
 /// Runs `future` to completion on a fresh runtime: in simulation from `seed`, in real time
 /// on a new multi-threaded runtime (where the seed plays no part). Tasks still running when
-/// `future` completes are dropped with the runtime. A panic in `future` is re-raised here.
+/// `future` completes are dropped with the runtime (in simulation, after 30 virtual seconds
+/// in which they may finish). A panic in `future` is re-raised here.
 pub fn block_on<F>(seed: u64, future: F) -> F::Output
 where
     F: Future + Send + 'static,
