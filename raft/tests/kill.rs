@@ -1,6 +1,6 @@
 //! A killed peer stops its tasks and sends nothing more.
 
-use lab_runtime::time::{sleep, Duration};
+use lab_runtime::time::sleep;
 use tester::harness::run_test;
 use tester::{Config, ELECTION_TIMEOUT};
 
