@@ -45,6 +45,14 @@ fn median(mut times: Vec<Duration>) -> Duration {
     times[times.len() / 2]
 }
 
+/// Fails unless `low <= value <= high`, naming what was measured.
+fn assert_between(what: &str, value: Duration, low: Duration, high: Duration) {
+    assert!(
+        low <= value && value <= high,
+        "{what} {value:?}, expected {low:?} to {high:?}"
+    );
+}
+
 fn share(part: usize, whole: usize) -> f64 {
     part as f64 / whole as f64
 }
@@ -94,11 +102,12 @@ fn unreliable_delays_requests_up_to_27_ms() {
         );
         // Uniform on 0..27 ms: the median is 13 ms.
         let middle = median(times);
-        let (low, high) = (
+        assert_between(
+            "median delay",
+            middle,
             Duration::from_millis(11),
             Duration::from_millis(16) + slack() / 4,
         );
-        assert!(low <= middle && middle <= high, "median delay {middle:?}");
     });
 }
 
@@ -135,10 +144,11 @@ fn long_reordering_holds_back_two_thirds_of_replies_for_200_to_2200_ms() {
         // r (1 - ln r) = 1/2, about 374 ms, so the median hold is about 574 ms (its sampling
         // deviation over ~600 held replies is about 24 ms).
         let middle = median(held);
-        assert!(
-            Duration::from_millis(455) <= middle
-                && middle <= Duration::from_millis(695) + slack() / 4,
-            "median hold {middle:?}"
+        assert_between(
+            "median hold",
+            middle,
+            Duration::from_millis(455),
+            Duration::from_millis(695) + slack() / 4,
         );
     });
 }
@@ -160,10 +170,11 @@ fn a_disabled_end_answers_nothing_after_up_to_100_ms() {
             "longest silence {longest:?}"
         );
         let middle = median(times);
-        assert!(
-            Duration::from_millis(40) <= middle
-                && middle <= Duration::from_millis(60) + slack() / 4,
-            "median silence {middle:?}"
+        assert_between(
+            "median silence",
+            middle,
+            Duration::from_millis(40),
+            Duration::from_millis(60) + slack() / 4,
         );
     });
 }
@@ -188,9 +199,11 @@ fn with_long_delays_a_disabled_end_answers_nothing_after_up_to_7_s() {
             "longest silence {longest:?}: the range is 0-7 s"
         );
         let middle = median(times);
-        assert!(
-            Duration::from_millis(3000) <= middle && middle <= Duration::from_millis(4000),
-            "median silence {middle:?}"
+        assert_between(
+            "median silence",
+            middle,
+            Duration::from_millis(3000),
+            Duration::from_millis(4000),
         );
     });
 }
