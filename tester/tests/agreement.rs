@@ -2,19 +2,17 @@
 
 mod fakes;
 
-use fakes::Cluster;
+use fakes::{until, Cluster};
 use lab_runtime::time::{sleep, Duration};
 use tester::harness::run_test;
 
-/// Waits until `peers` peers have applied `index`, or fails after a second.
+/// Waits until `peers` peers have applied `index`. `n_committed` raises the appliers'
+/// errors, so this is also how a test waits for an apply error to fail it.
 async fn applied_by(cfg: &tester::Config<fakes::FakeRaft>, index: u64, peers: usize) {
-    for _ in 0..100 {
-        if cfg.n_committed(index).0 >= peers {
-            return;
-        }
-        sleep(Duration::from_millis(10)).await;
-    }
-    panic!("index {index} was not applied by {peers} peers");
+    until(&format!("{peers} peers apply index {index}"), || {
+        cfg.n_committed(index).0 >= peers
+    })
+    .await;
 }
 
 #[test]
@@ -72,6 +70,57 @@ fn one_reaches_agreement_through_the_leader() {
     });
 }
 
+/// No leader for half a second (the delay is the scenario): even without retry, `one`
+/// keeps asking until one appears.
+#[test]
+fn one_waits_for_a_leader() {
+    run_test(|| async {
+        let cluster = Cluster::new(3);
+        let cfg = cluster.config(false, false);
+        let election = async {
+            sleep(Duration::from_millis(500)).await;
+            cluster.lead(2);
+        };
+        let (index, ()) = futures::join!(cfg.one(&100u64, 3, false), election);
+        assert_eq!(index, 1);
+    });
+}
+
+#[test]
+fn one_submits_only_to_connected_peers() {
+    run_test(|| async {
+        let cluster = Cluster::new(3);
+        let cfg = cluster.config(false, false);
+        // `one` tries peer 1 first: a disconnected leader there must be passed over.
+        cluster.set_state(1, 2, true);
+        cfg.disconnect(1);
+        cluster.lead(2);
+        assert_eq!(cfg.one(&100u64, 3, false).await, 1);
+        assert_eq!(cluster.starts(), vec![2]);
+    });
+}
+
+/// Two seconds for the first leader to fail, then the retry.
+#[test]
+fn one_with_retry_submits_again_when_the_first_leader_fails_to_commit() {
+    run_test(|| async {
+        let cluster = Cluster::new(3);
+        let cfg = cluster.config(false, false);
+        cluster.set_state(1, 1, true);
+        let new_leader = async {
+            until("one submits to peer 1", || cluster.starts() == vec![1]).await;
+            // Peer 1 lost the command; peer 2 takes over and commits what it is given.
+            cluster.set_state(1, 1, false);
+            cluster.set_state(2, 2, true);
+            cluster.commit_on_start(true);
+        };
+        let (index, ()) = futures::join!(cfg.one(&100u64, 3, true), new_leader);
+        assert_eq!(index, 1);
+        assert_eq!(cluster.starts(), vec![1, 2]);
+        assert_eq!(cfg.n_committed(1).0, 3);
+    });
+}
+
 /// A leader that accepts but never commits: `one` gives up after two seconds.
 #[test]
 #[should_panic(expected = "one(300) failed to reach agreement")]
@@ -81,6 +130,47 @@ fn one_without_retry_fails_when_nothing_commits() {
         let cfg = cluster.config(false, false);
         cluster.set_state(0, 1, true);
         cfg.one(&300u64, 3, false).await;
+    });
+}
+
+/// Everyone commits, but another command than the one submitted: two seconds, then failure.
+#[test]
+#[should_panic(expected = "one(300) failed to reach agreement")]
+fn one_fails_when_another_command_commits_at_its_index() {
+    run_test(|| async {
+        let cluster = Cluster::new(3);
+        let cfg = cluster.config(false, false);
+        cluster.lead(0);
+        cluster.commit_instead(&301u64);
+        cfg.one(&300u64, 3, false).await;
+    });
+}
+
+/// Peer 2 is down, so two peers commit: enough for two, not for three (after two seconds).
+#[test]
+#[should_panic(expected = "one(400) failed to reach agreement")]
+fn one_fails_when_fewer_peers_than_expected_commit() {
+    run_test(|| async {
+        let cluster = Cluster::new(3);
+        let cfg = cluster.config(false, false);
+        cfg.crash1(2);
+        cluster.lead(0);
+        assert_eq!(cfg.one(&399u64, 2, false).await, 1);
+        cfg.one(&400u64, 3, false).await;
+    });
+}
+
+/// `one` raises an apply error found while it waits.
+#[test]
+#[should_panic(expected = "1 != server=2 999")]
+fn one_fails_when_peers_apply_different_commands() {
+    run_test(|| async {
+        let cluster = Cluster::new(3);
+        let cfg = cluster.config(false, false);
+        cluster.apply(2, 1, &999u64);
+        applied_by(&cfg, 1, 1).await;
+        cluster.lead(0);
+        cfg.one(&1u64, 3, true).await;
     });
 }
 
@@ -108,7 +198,7 @@ fn wait_gives_up_when_a_peer_moves_past_the_start_term() {
     });
 }
 
-/// `wait` tries for about 23 s before failing: that much real time is not worth spending,
+/// `wait` tries for about 30 s before failing: that much real time is not worth spending,
 /// so the failure is checked in simulation only.
 #[test]
 #[should_panic(expected = "only 1 decided for index 1; wanted 3")]

@@ -3,6 +3,7 @@
 mod fakes;
 
 use fakes::Cluster;
+use lab_runtime::time::{sleep, Duration};
 use tester::harness::run_test;
 
 #[test]
@@ -26,6 +27,22 @@ fn check_one_leader_ignores_disconnected_peers() {
         cfg.disconnect(0);
         assert!(!cfg.is_connected(0));
         assert_eq!(cfg.check_one_leader().await, 1);
+    });
+}
+
+/// The leader appears two seconds in (the delay is the scenario): `check_one_leader` keeps
+/// looking for about five.
+#[test]
+fn check_one_leader_waits_for_a_leader_to_emerge() {
+    run_test(|| async {
+        let cluster = Cluster::new(3);
+        let cfg = cluster.config(false, false);
+        let election = async {
+            sleep(Duration::from_secs(2)).await;
+            cluster.set_state(1, 1, true);
+        };
+        let (leader, ()) = futures::join!(cfg.check_one_leader(), election);
+        assert_eq!(leader, 1);
     });
 }
 
@@ -78,6 +95,20 @@ fn check_terms_fails_when_terms_differ() {
         let cluster = Cluster::new(3);
         let cfg = cluster.config(false, false);
         cluster.set_state(2, 1, false);
+        cfg.check_terms();
+    });
+}
+
+/// Go returns -1 here; the port has no -1 to return, so it fails.
+#[test]
+#[should_panic(expected = "no connected peer to take the term from")]
+fn check_terms_fails_without_connected_peers() {
+    run_test(|| async {
+        let cluster = Cluster::new(3);
+        let cfg = cluster.config(false, false);
+        for peer in 0..3 {
+            cfg.disconnect(peer);
+        }
         cfg.check_terms();
     });
 }

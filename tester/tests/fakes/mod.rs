@@ -6,6 +6,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
+use lab_runtime::time::{sleep, Duration, Instant};
 use labrpc::{ClientEnd, Service};
 use tester::{ApplyMsg, ApplySender, Config, Persister, RaftPeer};
 
@@ -23,12 +24,18 @@ struct ClusterState {
     states: Vec<(u64, bool)>,
     /// Whether `start` on the leader commits at once on every live peer.
     commits: bool,
+    /// What commits in place of each started command, if set.
+    substitute: Option<Vec<u8>>,
+    /// The peers `start` was called on, in order.
+    starts: Vec<usize>,
     /// The commands committed so far, from index 1.
     log: Vec<Vec<u8>>,
     /// Every `snapshot` call: peer, index.
     snapshots: Vec<(usize, u64)>,
     /// How many instances were killed.
     kills: usize,
+    /// What an instance saves as it is killed, if set.
+    last_words: Option<Vec<u8>>,
 }
 
 struct Instance {
@@ -82,6 +89,17 @@ impl Cluster {
         self.state().commits = commits;
     }
 
+    /// Commands started from now on commit as `command` instead: a Raft that commits
+    /// something other than what it was given.
+    pub fn commit_instead(&self, command: &impl labgob::Gob) {
+        self.state().substitute = Some(labgob::encode(command).expect("commands encode"));
+    }
+
+    /// The peers `start` was called on, in order.
+    pub fn starts(&self) -> Vec<usize> {
+        self.state().starts.clone()
+    }
+
     /// `peer` leads in term 1, and commands it starts commit at once everywhere.
     pub fn lead(&self, peer: usize) {
         self.set_state(peer, 1, true);
@@ -128,6 +146,12 @@ impl Cluster {
             .clone()
     }
 
+    /// From now on, an instance saves `raft_state` as it is killed: a Raft still writing
+    /// while the tester crashes it.
+    pub fn save_when_killed(&self, raft_state: Vec<u8>) {
+        self.state().last_words = Some(raft_state);
+    }
+
     pub fn snapshots(&self) -> Vec<(usize, u64)> {
         self.state().snapshots.clone()
     }
@@ -137,11 +161,28 @@ impl Cluster {
     }
 }
 
+/// Polls `condition` every 10 ms until it holds; fails the test after 5 s. Tests wait
+/// with this for what the tester's tasks do, instead of sleeping and hoping.
+pub async fn until(what: &str, mut condition: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !condition() {
+        assert!(Instant::now() < deadline, "timed out waiting until {what}");
+        sleep(Duration::from_millis(10)).await;
+    }
+}
+
 /// A peer of a scripted [`Cluster`].
 pub struct FakeRaft {
     cluster: Arc<Cluster>,
     me: usize,
+    persister: Arc<Persister>,
     killed: Arc<AtomicBool>,
+}
+
+impl FakeRaft {
+    pub fn is_killed(&self) -> bool {
+        self.killed.load(Ordering::Relaxed)
+    }
 }
 
 impl RaftPeer for FakeRaft {
@@ -159,13 +200,14 @@ impl RaftPeer for FakeRaft {
         let killed = Arc::new(AtomicBool::new(false));
         cluster.state().peers[me] = Some(Instance {
             apply,
-            persister,
+            persister: persister.clone(),
             ends: peers,
             killed: killed.clone(),
         });
         FakeRaft {
             cluster,
             me,
+            persister,
             killed,
         }
     }
@@ -176,21 +218,26 @@ impl RaftPeer for FakeRaft {
 
     fn start(&self, command: Vec<u8>) -> Option<(u64, u64)> {
         let mut state = self.cluster.state();
+        state.starts.push(self.me);
         let (term, leader) = state.states[self.me];
         if !leader {
             return None;
         }
+        if !state.commits {
+            // A leader that accepts the command and then loses it: the index stays free for
+            // the next leader.
+            return Some((state.log.len() as u64 + 1, term));
+        }
+        let command = state.substitute.clone().unwrap_or(command);
         state.log.push(command.clone());
         let index = state.log.len() as u64;
-        if state.commits {
-            for instance in state.peers.iter().flatten() {
-                if !instance.killed.load(Ordering::Relaxed) {
-                    let message = ApplyMsg::Command {
-                        index,
-                        command: command.clone(),
-                    };
-                    let _ = instance.apply.unbounded_send(message);
-                }
+        for instance in state.peers.iter().flatten() {
+            if !instance.killed.load(Ordering::Relaxed) {
+                let message = ApplyMsg::Command {
+                    index,
+                    command: command.clone(),
+                };
+                let _ = instance.apply.unbounded_send(message);
             }
         }
         Some((index, term))
@@ -201,17 +248,21 @@ impl RaftPeer for FakeRaft {
     }
 
     fn snapshot(&self, index: u64, snapshot: Vec<u8>) {
-        let mut state = self.cluster.state();
-        state.snapshots.push((self.me, index));
-        if let Some(instance) = &state.peers[self.me] {
-            let persister = &instance.persister;
-            persister.save(persister.raft_state(), snapshot);
-        }
+        self.cluster.state().snapshots.push((self.me, index));
+        let persister = &self.persister;
+        persister.save(persister.raft_state(), snapshot);
     }
 
     fn kill(&self) {
         if !self.killed.swap(true, Ordering::Relaxed) {
-            self.cluster.state().kills += 1;
+            let last_words = {
+                let mut state = self.cluster.state();
+                state.kills += 1;
+                state.last_words.clone()
+            };
+            if let Some(raft_state) = last_words {
+                self.persister.save_raft_state(raft_state);
+            }
         }
     }
 }
