@@ -43,6 +43,22 @@ pub struct AppendEntriesReply {
     pub conflict_index: u64,
 }
 
+/// A leader's snapshot, for a follower that lacks entries the leader has discarded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InstallSnapshotArgs {
+    pub term: u64,
+    pub leader: u64,
+    pub last_included_index: u64,
+    pub last_included_term: u64,
+    pub data: Vec<u8>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InstallSnapshotReply {
+    pub term: u64,
+}
+
 /// The RPC method names, as labrpc dispatches them.
 pub const REQUEST_VOTE: &str = "Raft.RequestVote";
 pub const APPEND_ENTRIES: &str = "Raft.AppendEntries";
+pub const INSTALL_SNAPSHOT: &str = "Raft.InstallSnapshot";

@@ -1,23 +1,27 @@
-//! The plumbing around the core: its lock, the timer task, RPCs in and out, persistence
-//! and the apply channel.
+//! The plumbing around the core: its lock, the timer and applier tasks, RPCs in and out,
+//! and persistence.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use futures::channel::mpsc;
-use futures::{FutureExt, StreamExt};
+use futures::FutureExt;
 use lab_runtime::random;
 use lab_runtime::task::spawn;
 use lab_runtime::time::{sleep_until, Instant};
 use labrpc::{ClientEnd, Service};
 use tester::{ApplyMsg, ApplySender, Persister, RaftPeer};
+use tokio::sync::Notify;
 
-use crate::core::{Core, Outgoing};
+use crate::core::{Core, Outgoing, Ready};
 use crate::messages::{
-    AppendEntriesArgs, AppendEntriesReply, RequestVoteArgs, RequestVoteReply, APPEND_ENTRIES,
+    AppendEntriesArgs, InstallSnapshotArgs, RequestVoteArgs, APPEND_ENTRIES, INSTALL_SNAPSHOT,
     REQUEST_VOTE,
 };
 use crate::persist;
+
+/// How many entries the applier takes from the core at a time: a long catch-up is handed
+/// over in parts, so the core's lock is never held for long.
+const APPLY_BATCH: usize = 64;
 
 /// A Raft peer. Cheap to clone; clones are the same peer.
 #[derive(Clone)]
@@ -30,10 +34,11 @@ struct Node {
     peers: Vec<ClientEnd>,
     core: Mutex<Core>,
     persister: Arc<Persister>,
-    apply: ApplySender,
     killed: AtomicBool,
     /// Wakes the timer task when a deadline moves earlier, or on kill.
-    wake: mpsc::UnboundedSender<()>,
+    timer_wake: Notify,
+    /// Wakes the applier task when the core has something for the service, or on kill.
+    apply_wake: Notify,
 }
 
 impl RaftPeer for Raft {
@@ -45,25 +50,32 @@ impl RaftPeer for Raft {
     ) -> Self {
         let hard = match persist::decode(&persister.raft_state()) {
             Ok(hard) => hard,
-            Err(err) => panic!("raft S{me}: cannot restore the persisted state: {err}"),
+            Err(err) => panic!("raft S{me} cannot restart: {err}"),
         };
-        let core = Core::new(me, peers.len(), hard, Instant::now(), random::small_rng());
-        let (wake, wake_rx) = mpsc::unbounded();
+        let core = Core::new(
+            me,
+            peers.len(),
+            hard,
+            persister.snapshot(),
+            Instant::now(),
+            random::small_rng(),
+        );
         let node = Arc::new(Node {
             me,
             peers,
             core: Mutex::new(core),
             persister,
-            apply,
             killed: AtomicBool::new(false),
-            wake,
+            timer_wake: Notify::new(),
+            apply_wake: Notify::new(),
         });
-        spawn(timer(node.clone(), wake_rx));
+        spawn(timer(node.clone()));
+        spawn(applier(node.clone(), apply));
         Raft { node }
     }
 
     fn service(&self) -> Service {
-        let (votes, appends) = (self.node.clone(), self.node.clone());
+        let (votes, appends, snapshots) = (self.node.clone(), self.node.clone(), self.node.clone());
         Service::new("Raft")
             .method(method_name(REQUEST_VOTE), move |args: RequestVoteArgs| {
                 votes.with_core(|core, now| core.handle_request_vote(now, args))
@@ -72,6 +84,12 @@ impl RaftPeer for Raft {
                 method_name(APPEND_ENTRIES),
                 move |args: AppendEntriesArgs| {
                     appends.with_core(|core, now| core.handle_append_entries(now, args))
+                },
+            )
+            .method(
+                method_name(INSTALL_SNAPSHOT),
+                move |args: InstallSnapshotArgs| {
+                    snapshots.with_core(|core, now| core.handle_install_snapshot(now, args))
                 },
             )
     }
@@ -88,13 +106,15 @@ impl RaftPeer for Raft {
         (core.term(), core.is_leader())
     }
 
-    fn snapshot(&self, _index: u64, _snapshot: Vec<u8>) {
-        // Log compaction comes with part 2D.
+    fn snapshot(&self, index: u64, snapshot: Vec<u8>) {
+        self.node
+            .with_core(|core, _| core.take_snapshot(index, snapshot));
     }
 
     fn kill(&self) {
         self.node.killed.store(true, Ordering::Relaxed);
-        let _ = self.node.wake.unbounded_send(());
+        self.node.timer_wake.notify_one();
+        self.node.apply_wake.notify_one();
     }
 }
 
@@ -107,33 +127,35 @@ impl Node {
         self.killed.load(Ordering::Relaxed)
     }
 
-    fn lock_core(&self) -> std::sync::MutexGuard<'_, Core> {
+    fn lock_core(&self) -> MutexGuard<'_, Core> {
         self.core.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Runs `step` on the core, then does what it asks before anything leaves: saves the
-    /// hard state, hands committed entries to the service, and wakes the timer task if its
+    /// Runs `step` on the core, then does what it asks before anything leaves: saves what
+    /// changed, wakes the applier if there is something to apply, and the timer task if its
     /// deadline moved earlier.
     fn with_core<T>(&self, step: impl FnOnce(&mut Core, Instant) -> T) -> T {
         let mut core = self.lock_core();
-        let deadline = core.next_deadline();
-        let result = step(&mut core, Instant::now());
-        if let Some(hard) = core.take_unsaved_state() {
-            self.persister.save_raft_state(persist::encode(hard));
+        let now = Instant::now();
+        let deadline = core.next_deadline(now);
+        let result = step(&mut core, now);
+        if let Some(unsaved) = core.take_unsaved() {
+            let state = persist::encode(unsaved.state);
+            match unsaved.snapshot {
+                Some(snapshot) => self.persister.save(state, snapshot.to_vec()),
+                None => self.persister.save_raft_state(state),
+            }
         }
-        for (index, command) in core.take_committed() {
-            // The receiver is gone only when the tester stopped listening to this peer.
-            let _ = self
-                .apply
-                .unbounded_send(ApplyMsg::Command { index, command });
+        if core.has_ready() {
+            self.apply_wake.notify_one();
         }
-        if core.next_deadline() < deadline {
-            let _ = self.wake.unbounded_send(());
+        if core.next_deadline(now) < deadline {
+            self.timer_wake.notify_one();
         }
         result
     }
 
-    /// Sends each RPC in a task of its own, and feeds its reply back to the core.
+    /// Sends each RPC in a task of its own, and feeds its answer back to the core.
     fn send(self: &Arc<Self>, outgoing: Vec<Outgoing>) {
         if self.is_killed() {
             return;
@@ -143,24 +165,22 @@ impl Node {
             spawn(async move {
                 let more = match message {
                     Outgoing::RequestVote { to, args } => {
-                        let reply: Result<RequestVoteReply, _> =
-                            node.peers[to].call(REQUEST_VOTE, &args).await;
-                        match reply {
-                            Ok(reply) => node.with_core(|core, now| {
-                                core.handle_vote_reply(now, to, &args, reply)
-                            }),
-                            Err(err) => node.note_call_error(to, err),
-                        }
+                        node.call(to, REQUEST_VOTE, &args, |core, now, reply| {
+                            core.handle_vote_reply(now, to, &args, reply)
+                        })
+                        .await
                     }
                     Outgoing::AppendEntries { to, args } => {
-                        let reply: Result<AppendEntriesReply, _> =
-                            node.peers[to].call(APPEND_ENTRIES, &args).await;
-                        match reply {
-                            Ok(reply) => {
-                                node.with_core(|core, _| core.handle_append_reply(to, &args, reply))
-                            }
-                            Err(err) => node.note_call_error(to, err),
-                        }
+                        node.call(to, APPEND_ENTRIES, &args, |core, _, reply| {
+                            core.handle_append_reply(to, &args, reply)
+                        })
+                        .await
+                    }
+                    Outgoing::InstallSnapshot { to, args } => {
+                        node.call(to, INSTALL_SNAPSHOT, &args, |core, _, reply| {
+                            core.handle_install_snapshot_reply(to, &args, reply)
+                        })
+                        .await
                     }
                 };
                 node.send(more);
@@ -168,24 +188,71 @@ impl Node {
         }
     }
 
-    /// A lost RPC is routine; anything else is a bug worth a loud line.
-    fn note_call_error(&self, to: usize, err: labrpc::CallError) -> Vec<Outgoing> {
-        if !err.is_no_reply() {
-            log::error!(target: "raft::rpc", "S{} -> S{to}: {err}", self.me);
+    /// Calls `method` on peer `to` and hands the reply to the core. A lost RPC is routine;
+    /// any other error is a bug worth a loud line.
+    async fn call<A, R>(
+        &self,
+        to: usize,
+        method: &str,
+        args: &A,
+        on_reply: impl FnOnce(&mut Core, Instant, R) -> Vec<Outgoing>,
+    ) -> Vec<Outgoing>
+    where
+        A: labgob::Gob,
+        R: labgob::Gob,
+    {
+        match self.peers[to].call::<A, R>(method, args).await {
+            Ok(reply) if !self.is_killed() => {
+                self.with_core(|core, now| on_reply(core, now, reply))
+            }
+            Ok(_) => Vec::new(),
+            Err(err) => {
+                if !err.is_no_reply() {
+                    log::error!(target: "raft::rpc", "S{} -> S{to}: {err}", self.me);
+                }
+                Vec::new()
+            }
         }
-        Vec::new()
     }
 }
 
 /// The timer task: acts on the core's deadlines until the peer is killed.
-async fn timer(node: Arc<Node>, mut wake: mpsc::UnboundedReceiver<()>) {
+async fn timer(node: Arc<Node>) {
     while !node.is_killed() {
         let (outgoing, deadline) =
-            node.with_core(|core, now| (core.tick(now), core.next_deadline()));
+            node.with_core(|core, now| (core.tick(now), core.next_deadline(now)));
         node.send(outgoing);
         futures::select! {
             () = sleep_until(deadline).fuse() => {}
-            _ = wake.next() => {}
+            () = node.timer_wake.notified().fuse() => {}
+        }
+    }
+}
+
+/// The applier task: hands committed commands and the leader's snapshots to the service,
+/// in order, never holding the core's lock while the service takes them.
+async fn applier(node: Arc<Node>, apply: ApplySender) {
+    while !node.is_killed() {
+        let ready = node.with_core(|core, _| core.take_ready(APPLY_BATCH));
+        if ready.is_empty() {
+            node.apply_wake.notified().await;
+            continue;
+        }
+        for item in ready {
+            if node.is_killed() {
+                return;
+            }
+            let message = match item {
+                Ready::Command { index, command } => ApplyMsg::Command { index, command },
+                Ready::Snapshot { index, term, data } => ApplyMsg::Snapshot {
+                    snapshot: data,
+                    term,
+                    index,
+                },
+            };
+            if apply.send(message).await.is_err() {
+                return;
+            }
         }
     }
 }

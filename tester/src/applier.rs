@@ -4,10 +4,9 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 
-use futures::StreamExt;
-
+use crate::apply_channel::ApplyReceiver;
 use crate::config::{Shared, SNAPSHOT_INTERVAL};
-use crate::peer::{ApplyMsg, ApplyReceiver, RaftPeer};
+use crate::peer::{ApplyMsg, RaftPeer};
 
 /// What each peer has applied, as the tester saw it.
 pub(crate) struct Applied {
@@ -138,7 +137,7 @@ pub(crate) async fn apply<R>(
     peer: usize,
     mut apply_rx: ApplyReceiver,
 ) {
-    while let Some(message) = apply_rx.next().await {
+    while let Some(message) = apply_rx.recv().await {
         let ApplyMsg::Command { index, command } = message else {
             continue;
         };
@@ -162,7 +161,7 @@ pub(crate) async fn apply_with_snapshots<R: RaftPeer>(
     raft: Weak<R>,
     mut apply_rx: ApplyReceiver,
 ) {
-    while let Some(message) = apply_rx.next().await {
+    while let Some(message) = apply_rx.recv().await {
         match message {
             ApplyMsg::Snapshot {
                 snapshot, index, ..

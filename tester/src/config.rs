@@ -4,7 +4,6 @@ use std::collections::BTreeMap;
 use std::fmt::Debug;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use futures::channel::mpsc;
 use lab_runtime::random;
 use lab_runtime::task::spawn;
 use lab_runtime::time::{sleep, Duration, Instant};
@@ -12,6 +11,7 @@ use labgob::Gob;
 use labrpc::{Network, Server};
 
 use crate::applier::{self, Applied};
+use crate::apply_channel::apply_channel;
 use crate::harness::TEST_TIME_LIMIT;
 use crate::peer::RaftPeer;
 use crate::persister::Persister;
@@ -144,7 +144,7 @@ impl<R: RaftPeer> Config<R> {
         let persister = self
             .restore(i, end_names)
             .unwrap_or_else(|error| panic!("{error}"));
-        let (apply_tx, apply_rx) = mpsc::unbounded();
+        let (apply_tx, apply_rx) = apply_channel();
         let raft = Arc::new(R::make(ends, i, persister, apply_tx));
         self.shared().rafts[i] = Some(raft.clone());
         let shared = self.shared.clone();

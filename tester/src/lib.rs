@@ -11,6 +11,7 @@
 //! `cargo test -p raft 2A` runs exactly part 2A.
 
 mod applier;
+mod apply_channel;
 mod config;
 pub mod harness;
 mod peer;
@@ -18,8 +19,9 @@ mod persister;
 mod report;
 pub mod tests;
 
+pub use apply_channel::{apply_channel, ApplyClosed, ApplyReceiver, ApplySender};
 pub use config::{Config, ELECTION_TIMEOUT, SNAPSHOT_INTERVAL};
-pub use peer::{ApplyMsg, ApplyReceiver, ApplySender, RaftPeer};
+pub use peer::{ApplyMsg, RaftPeer};
 pub use persister::Persister;
 
 /// Generates the lab's tests as `#[test]` functions that run them against `$raft`.

@@ -2,9 +2,9 @@
 
 use std::sync::Arc;
 
-use futures::channel::mpsc;
 use labrpc::{ClientEnd, Service};
 
+use crate::apply_channel::ApplySender;
 use crate::persister::Persister;
 
 /// What a peer sends on its apply channel.
@@ -19,9 +19,6 @@ pub enum ApplyMsg {
         index: u64,
     },
 }
-
-pub type ApplySender = mpsc::UnboundedSender<ApplyMsg>;
-pub type ApplyReceiver = mpsc::UnboundedReceiver<ApplyMsg>;
 
 /// A Raft peer, as the tester drives it.
 pub trait RaftPeer: Send + Sync + 'static {

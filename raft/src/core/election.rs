@@ -96,6 +96,8 @@ impl Core {
         self.role = Role::Leader(Leadership {
             next_index: vec![next; self.peers],
             match_index,
+            in_flight: vec![false; self.peers],
+            commit_sent: vec![0; self.peers],
             heartbeat_due: now,
         });
         self.tick(now)

@@ -1,4 +1,5 @@
-//! The replicated log, indexed from 1; index 0 holds a sentinel of term 0.
+//! The replicated log, indexed from 1. Its first slot is a sentinel: index 0 of term 0 at
+//! first, then the last entry a snapshot covers, whose index and term the log keeps.
 
 use serde::{Deserialize, Serialize};
 
@@ -24,6 +25,16 @@ impl Default for Log {
 }
 
 impl Log {
+    /// The last index the snapshot covers (0 without a snapshot).
+    pub fn snapshot_index(&self) -> u64 {
+        self.offset
+    }
+
+    /// The term of the last entry the snapshot covers.
+    pub fn snapshot_term(&self) -> u64 {
+        self.entries[0].term
+    }
+
     pub fn last_index(&self) -> u64 {
         self.offset + self.entries.len() as u64 - 1
     }
@@ -82,21 +93,43 @@ impl Log {
         let mut changed = false;
         for (k, entry) in entries.iter().enumerate() {
             let index = prev_index + 1 + k as u64;
+            if index <= self.offset {
+                // The snapshot covers it: committed, so it agrees.
+                continue;
+            }
             match self.term_at(index) {
                 Some(term) if term == entry.term => continue,
-                Some(_) => {
-                    self.truncate_from(index);
-                    changed = true;
-                }
+                Some(_) => self.truncate_from(index),
                 None => {}
-            }
-            if index <= self.offset {
-                continue;
             }
             self.entries.push(entry.clone());
             changed = true;
         }
         changed
+    }
+
+    /// Discards the entries through `index`, which a snapshot now covers; keeps its term
+    /// in the sentinel. Does nothing unless `index` is past the current snapshot and held.
+    pub fn compact_through(&mut self, index: u64) {
+        let Some(at) = self.position(index).filter(|&at| at > 0) else {
+            return;
+        };
+        self.entries.drain(..at);
+        self.entries[0].command = Vec::new();
+        self.offset = index;
+        // A long-lived log must not keep the capacity of its longest moment.
+        if self.entries.capacity() > 4 * self.entries.len() + 64 {
+            self.entries.shrink_to_fit();
+        }
+    }
+
+    /// Replaces the whole log with a snapshot's end: nothing after `index` (of `term`).
+    pub fn reset_to_snapshot(&mut self, index: u64, term: u64) {
+        self.entries = vec![Entry {
+            term,
+            command: Vec::new(),
+        }];
+        self.offset = index;
     }
 
     fn truncate_from(&mut self, index: u64) {
@@ -148,6 +181,32 @@ mod tests {
         // A conflict at index 3 cuts the rest and appends.
         assert!(log.merge(2, &[entry(3), entry(3)]));
         assert_eq!((log.last_index(), log.term_at(3)), (4, Some(3)));
+    }
+
+    #[test]
+    fn compaction_keeps_indexes_and_the_last_included_term() {
+        let mut log = log_of(&[1, 1, 2, 2, 3]);
+        log.compact_through(3);
+        assert_eq!((log.snapshot_index(), log.snapshot_term()), (3, 2));
+        assert_eq!((log.last_index(), log.last_term()), (5, 3));
+        assert_eq!(log.term_at(3), Some(2));
+        assert_eq!(log.term_at(2), None);
+        assert!(log.entry(3).is_none());
+        assert_eq!(log.entry(4).map(|e| e.term), Some(2));
+        assert_eq!(log.entries_from(1).len(), 2);
+        assert_eq!(log.first_index_of_term_at(4), 4);
+        // Stale or unknown indexes change nothing.
+        log.compact_through(2);
+        log.compact_through(9);
+        assert_eq!((log.snapshot_index(), log.last_index()), (3, 5));
+        // Entries the snapshot covers are not appended again.
+        assert!(!log.merge(1, &[entry(1), entry(2), entry(2)]));
+        assert_eq!(log.last_index(), 5);
+        log.reset_to_snapshot(10, 4);
+        assert_eq!(
+            (log.snapshot_index(), log.last_index(), log.last_term()),
+            (10, 10, 4)
+        );
     }
 
     #[test]

@@ -2,12 +2,14 @@
 //!
 //! Every input is a method taking the current time: [`Core::tick`] for timers, a handler
 //! per RPC and per reply. Each returns the RPCs to send. What must be persisted before
-//! anything leaves the peer is flagged ([`Core::take_unsaved_state`]); committed entries
-//! wait in [`Core::take_committed`]. The caller owns the clock and the randomness source.
+//! anything leaves the peer is flagged ([`Core::take_unsaved`]); committed entries and
+//! snapshots wait in [`Core::take_ready`]. The caller owns the clock and the randomness
+//! source.
 
 mod election;
 mod log;
 mod replication;
+mod snapshot;
 pub mod timing;
 
 use lab_runtime::time::Instant;
@@ -17,7 +19,7 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 
 pub use self::log::Log;
-use crate::messages::{AppendEntriesArgs, RequestVoteArgs};
+use crate::messages::{AppendEntriesArgs, InstallSnapshotArgs, RequestVoteArgs};
 use timing::{ELECTION_TIMEOUT_MS, HEARTBEAT_INTERVAL};
 
 /// What a peer must keep across crashes.
@@ -31,8 +33,50 @@ pub struct HardState {
 /// An RPC the core asks to send.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outgoing {
-    RequestVote { to: usize, args: RequestVoteArgs },
-    AppendEntries { to: usize, args: AppendEntriesArgs },
+    RequestVote {
+        to: usize,
+        args: RequestVoteArgs,
+    },
+    AppendEntries {
+        to: usize,
+        args: AppendEntriesArgs,
+    },
+    InstallSnapshot {
+        to: usize,
+        args: InstallSnapshotArgs,
+    },
+}
+
+impl Outgoing {
+    pub fn to(&self) -> usize {
+        match self {
+            Outgoing::RequestVote { to, .. }
+            | Outgoing::AppendEntries { to, .. }
+            | Outgoing::InstallSnapshot { to, .. } => *to,
+        }
+    }
+}
+
+/// What the service is handed, in log order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ready {
+    Command {
+        index: u64,
+        command: Vec<u8>,
+    },
+    Snapshot {
+        index: u64,
+        term: u64,
+        data: Vec<u8>,
+    },
+}
+
+/// What must reach stable storage before anything the core returned leaves the peer.
+#[derive(Debug)]
+pub struct Unsaved<'a> {
+    pub state: &'a HardState,
+    /// The snapshot, when it changed too: it is saved together with the state.
+    pub snapshot: Option<&'a [u8]>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,7 +92,13 @@ pub struct Leadership {
     next_index: Vec<u64>,
     /// The highest index known replicated on each peer.
     match_index: Vec<u64>,
-    /// When the next round of AppendEntries is due.
+    /// Whether a request to each peer awaits its answer. A peer with none in flight is
+    /// sent what it lacks at once; one with a request in flight gets the rest when the
+    /// answer comes, so that a burst of proposals travels in one batch.
+    in_flight: Vec<bool>,
+    /// The commit index each peer was last told.
+    commit_sent: Vec<u64>,
+    /// When the next round of AppendEntries to all is due.
     heartbeat_due: Instant,
 }
 
@@ -60,24 +110,42 @@ pub struct Core {
     hard: HardState,
     role: Role,
     commit_index: u64,
+    /// The last index handed to the service (through `take_ready`).
     last_applied: u64,
+    /// The service's snapshot through `hard.log.snapshot_index()`.
+    snapshot: Vec<u8>,
+    /// A snapshot from the leader, to hand to the service before further commands.
+    snapshot_to_apply: bool,
     election_deadline: Instant,
     unsaved: bool,
+    unsaved_snapshot: bool,
     rng: SmallRng,
 }
 
 impl Core {
-    /// Peer `me` of `peers`, from its persisted state.
-    pub fn new(me: usize, peers: usize, hard: HardState, now: Instant, rng: SmallRng) -> Self {
+    /// Peer `me` of `peers`, from its persisted state and snapshot. The service restores
+    /// the snapshot itself, so what it covers counts as applied.
+    pub fn new(
+        me: usize,
+        peers: usize,
+        hard: HardState,
+        snapshot: Vec<u8>,
+        now: Instant,
+        rng: SmallRng,
+    ) -> Self {
+        let restored = hard.log.snapshot_index();
         let mut core = Core {
             me,
             peers,
             hard,
             role: Role::Follower,
-            commit_index: 0,
-            last_applied: 0,
+            commit_index: restored,
+            last_applied: restored,
+            snapshot,
+            snapshot_to_apply: false,
             election_deadline: now,
             unsaved: false,
+            unsaved_snapshot: false,
             rng,
         };
         core.reset_election_timer(now);
@@ -108,44 +176,76 @@ impl Core {
         self.commit_index
     }
 
-    /// Acts on whatever timer is due: starts an election, or sends a round of
-    /// AppendEntries.
+    pub fn snapshot(&self) -> &[u8] {
+        &self.snapshot
+    }
+
+    /// Acts on whatever timer is due: starts an election; as leader, sends a round of
+    /// AppendEntries to all when the heartbeat is due, and otherwise what each idle peer
+    /// lacks.
     pub fn tick(&mut self, now: Instant) -> Vec<Outgoing> {
         match &mut self.role {
             Role::Leader(leadership) if now >= leadership.heartbeat_due => {
                 leadership.heartbeat_due = now + HEARTBEAT_INTERVAL;
-                self.append_entries_to_all()
+                let peers: Vec<usize> = self.others().collect();
+                self.replicate_to(peers)
             }
-            Role::Leader(_) => Vec::new(),
+            Role::Leader(_) => {
+                let idle = self.idle_peers_behind();
+                self.replicate_to(idle)
+            }
             _ if now >= self.election_deadline => self.start_election(now),
             _ => Vec::new(),
         }
     }
 
-    /// When `tick` next has something to do.
-    pub fn next_deadline(&self) -> Instant {
+    /// When `tick` next has something to do: now, for a leader with an idle peer that
+    /// lacks entries or the commit index.
+    pub fn next_deadline(&self, now: Instant) -> Instant {
         match &self.role {
+            Role::Leader(_) if !self.idle_peers_behind().is_empty() => now,
             Role::Leader(leadership) => leadership.heartbeat_due,
             _ => self.election_deadline,
         }
     }
 
-    /// The hard state, if it changed since last taken: the caller must save it before
-    /// sending anything the core returned.
-    pub fn take_unsaved_state(&mut self) -> Option<&HardState> {
-        std::mem::take(&mut self.unsaved).then_some(&self.hard)
+    /// The hard state (and the snapshot, if it changed too), if changed since last taken:
+    /// the caller must save it before sending anything the core returned.
+    pub fn take_unsaved(&mut self) -> Option<Unsaved<'_>> {
+        let snapshot = std::mem::take(&mut self.unsaved_snapshot);
+        let state = std::mem::take(&mut self.unsaved) || snapshot;
+        state.then(|| Unsaved {
+            state: &self.hard,
+            snapshot: snapshot.then_some(self.snapshot.as_slice()),
+        })
     }
 
-    /// Committed entries not yet handed out, with their indexes, in order.
-    pub fn take_committed(&mut self) -> Vec<(u64, Vec<u8>)> {
-        let mut committed = Vec::new();
-        while self.last_applied < self.commit_index {
+    /// Whether `take_ready` has something.
+    pub fn has_ready(&self) -> bool {
+        self.snapshot_to_apply || self.last_applied < self.commit_index
+    }
+
+    /// What the service has not been handed yet, in order: a snapshot from the leader,
+    /// then committed commands (at most `limit`, so a long catch-up goes in parts).
+    pub fn take_ready(&mut self, limit: usize) -> Vec<Ready> {
+        let mut ready = Vec::new();
+        if std::mem::take(&mut self.snapshot_to_apply) {
+            ready.push(Ready::Snapshot {
+                index: self.hard.log.snapshot_index(),
+                term: self.hard.log.snapshot_term(),
+                data: self.snapshot.clone(),
+            });
+        }
+        while self.last_applied < self.commit_index && ready.len() < limit {
             self.last_applied += 1;
             if let Some(entry) = self.hard.log.entry(self.last_applied) {
-                committed.push((self.last_applied, entry.command.clone()));
+                ready.push(Ready::Command {
+                    index: self.last_applied,
+                    command: entry.command.clone(),
+                });
             }
         }
-        committed
+        ready
     }
 
     fn majority(&self) -> usize {

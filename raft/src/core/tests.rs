@@ -13,6 +13,7 @@ fn core(me: usize, peers: usize, now: Instant) -> Core {
         me,
         peers,
         HardState::default(),
+        Vec::new(),
         now,
         SmallRng::seed_from_u64(me as u64),
     )
@@ -69,7 +70,7 @@ fn a_follower_stands_after_its_election_timeout_and_not_before() {
     assert_eq!((peer.term(), peer.voted_for()), (1, Some(0)));
     assert!(matches!(peer.role(), Role::Candidate { .. }));
     assert!(
-        peer.take_unsaved_state().is_some(),
+        peer.take_unsaved().is_some(),
         "the new term and vote must be saved"
     );
 }
@@ -278,7 +279,7 @@ fn a_leader_sends_heartbeats_every_interval() {
             vote_granted: true,
         },
     );
-    assert_eq!(three.next_deadline(), now + timing::HEARTBEAT_INTERVAL);
+    assert_eq!(three.next_deadline(now), now + timing::HEARTBEAT_INTERVAL);
     assert!(three.tick(now + timing::HEARTBEAT_INTERVAL / 2).is_empty());
     assert_eq!(three.tick(now + timing::HEARTBEAT_INTERVAL).len(), 2);
 }

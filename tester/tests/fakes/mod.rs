@@ -6,6 +6,8 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
+use futures::channel::mpsc;
+use futures::StreamExt;
 use lab_runtime::time::{sleep, Duration, Instant};
 use labrpc::{ClientEnd, Service};
 use tester::{ApplyMsg, ApplySender, Config, Persister, RaftPeer};
@@ -39,7 +41,9 @@ struct ClusterState {
 }
 
 struct Instance {
-    apply: ApplySender,
+    /// Queues messages for the instance's apply task, so that scripted steps never wait
+    /// for the tester's applier.
+    apply: mpsc::UnboundedSender<ApplyMsg>,
     persister: Arc<Persister>,
     ends: Vec<ClientEnd>,
     killed: Arc<AtomicBool>,
@@ -198,8 +202,16 @@ impl RaftPeer for FakeRaft {
             .clone()
             .expect("fake peers are made inside Cluster::build");
         let killed = Arc::new(AtomicBool::new(false));
+        let (queue, mut queued) = mpsc::unbounded();
+        lab_runtime::task::spawn(async move {
+            while let Some(message) = queued.next().await {
+                if apply.send(message).await.is_err() {
+                    return;
+                }
+            }
+        });
         cluster.state().peers[me] = Some(Instance {
-            apply,
+            apply: queue,
             persister: persister.clone(),
             ends: peers,
             killed: killed.clone(),
