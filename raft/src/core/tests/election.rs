@@ -1,11 +1,11 @@
-//! The election rules, without a network.
+//! Leader election.
 
 use lab_runtime::time::{Duration, Instant};
 
 use rand::rngs::SmallRng;
 use rand::SeedableRng;
 
-use super::*;
+use crate::core::*;
 use crate::messages::{AppendEntriesArgs, Entry, RequestVoteArgs, RequestVoteReply};
 
 fn core(me: usize, peers: usize, now: Instant) -> Core {
