@@ -455,6 +455,11 @@ impl<R: RaftPeer> Config<R> {
             .unwrap_or(0)
     }
 
+    /// What peer `i` persisted last (its current persister), if it ever ran.
+    pub fn persister(&self, i: usize) -> Arc<Persister> {
+        self.shared().saved[i].clone().unwrap_or_default()
+    }
+
     fn persisters(&self) -> Vec<Arc<Persister>> {
         self.shared().saved.iter().flatten().cloned().collect()
     }
