@@ -15,3 +15,21 @@ where
 {
     madsim::task::spawn(future)
 }
+
+/// Runs `work`, which may block its thread, without stopping the runtime's other tasks:
+/// in real time on tokio's blocking pool (with the runtime's context), in simulation
+/// inline as a task, since the simulation has one thread and blocking it stops it anyway.
+pub fn spawn_blocking<F, R>(work: F) -> JoinHandle<R>
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+{
+    #[cfg(madsim)]
+    {
+        spawn(async move { work() })
+    }
+    #[cfg(not(madsim))]
+    {
+        madsim::task::spawn_blocking(work)
+    }
+}

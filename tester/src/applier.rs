@@ -4,6 +4,9 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 
+use lab_runtime::task::spawn_blocking;
+use lab_runtime::time::{timeout, Duration, Instant};
+
 use crate::apply_channel::ApplyReceiver;
 use crate::config::{Shared, SNAPSHOT_INTERVAL};
 use crate::peer::{ApplyMsg, RaftPeer};
@@ -14,6 +17,8 @@ pub(crate) struct Applied {
     last_applied: Vec<u64>,
     errors: Vec<Option<String>>,
     max_index: u64,
+    /// Each peer's `snapshot` call in progress: its index and when it began.
+    snapshot_calls: Vec<Option<(u64, Instant)>>,
 }
 
 impl Applied {
@@ -23,6 +28,7 @@ impl Applied {
             last_applied: vec![0; n],
             errors: vec![None; n],
             max_index: 0,
+            snapshot_calls: vec![None; n],
         }
     }
 
@@ -37,6 +43,18 @@ impl Applied {
 
     pub(crate) fn first_error(&self) -> Option<String> {
         self.errors.iter().flatten().next().cloned()
+    }
+
+    /// Why agreement may have failed: a peer long inside `snapshot`.
+    pub(crate) fn stuck_in_snapshot(&self) -> Option<String> {
+        self.snapshot_calls
+            .iter()
+            .enumerate()
+            .find_map(|(peer, call)| {
+                let (index, since) = (*call)?;
+                (since.elapsed() >= STUCK_AFTER)
+                    .then(|| stuck_message(peer, index, since.elapsed()))
+            })
     }
 
     /// A restarted peer has applied nothing yet.
@@ -197,9 +215,47 @@ pub(crate) async fn apply_with_snapshots<R: RaftPeer>(
                 };
                 // Outside the lock: the peer may be busy and must not wait on the tester.
                 if let (Some(snapshot), Some(raft)) = (snapshot, raft.upgrade()) {
-                    raft.snapshot(index, snapshot);
+                    lock(&shared).applied.snapshot_calls[peer] = Some((index, Instant::now()));
+                    let outcome = call_snapshot(raft, peer, index, snapshot).await;
+                    let mut shared = lock(&shared);
+                    shared.applied.snapshot_calls[peer] = None;
+                    if let Err(error) = outcome {
+                        shared.applied.fail(peer, error);
+                        return;
+                    }
                 }
             }
         }
+    }
+}
+
+/// How long the service waits for `snapshot` to return before it calls the peer stuck.
+pub(crate) const SNAPSHOT_CALL_LIMIT: Duration = Duration::from_secs(5);
+/// A `snapshot` call this long is named when agreement fails.
+const STUCK_AFTER: Duration = Duration::from_secs(1);
+
+fn stuck_message(peer: usize, index: u64, stuck_for: Duration) -> String {
+    format!(
+        "server {peer} has been inside snapshot({index}) for {:.1} s: a Raft that holds its \
+         lock while it sends on the apply channel deadlocks here (the send waits for the \
+         service, which waits in snapshot() for the lock)",
+        stuck_for.as_secs_f64()
+    )
+}
+
+/// Calls `raft.snapshot` as Go's applier does, from the applier, which takes no further
+/// message until it returns; but on a thread where blocking stops no other task, so that
+/// a peer stuck in `snapshot` fails the test with the likely cause instead of hanging it.
+async fn call_snapshot<R: RaftPeer>(
+    raft: Arc<R>,
+    peer: usize,
+    index: u64,
+    snapshot: Vec<u8>,
+) -> Result<(), String> {
+    let call = spawn_blocking(move || raft.snapshot(index, snapshot));
+    match timeout(SNAPSHOT_CALL_LIMIT, call).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(error)) => Err(format!("server {peer} snapshot({index}) panicked: {error}")),
+        Err(_) => Err(stuck_message(peer, index, SNAPSHOT_CALL_LIMIT)),
     }
 }

@@ -348,7 +348,9 @@ impl<R: RaftPeer> Config<R> {
         }
         let (count, command) = self.n_committed(index);
         if count < n {
-            panic!("only {count} decided for index {index}; wanted {n}");
+            self.fail_with_cause(format!(
+                "only {count} decided for index {index}; wanted {n}"
+            ));
         }
         command
     }
@@ -392,10 +394,19 @@ impl<R: RaftPeer> Config<R> {
                 sleep(Duration::from_millis(20)).await;
             }
             if !retry {
-                fail_agreement(command);
+                self.fail_with_cause(failed_agreement(command));
             }
         }
-        fail_agreement(command)
+        self.fail_with_cause(failed_agreement(command))
+    }
+
+    /// Fails the test with `message`, and the likely cause when the tester sees one.
+    fn fail_with_cause(&self, message: String) -> ! {
+        let cause = self.shared().applied.stuck_in_snapshot();
+        match cause {
+            Some(cause) => panic!("{message}\n  likely cause: {cause}"),
+            None => panic!("{message}"),
+        }
     }
 
     /// Starts a test: prints its description and notes the counters.
@@ -465,8 +476,8 @@ impl<R: RaftPeer> Config<R> {
     }
 }
 
-fn fail_agreement(command: &impl Debug) -> ! {
-    panic!("one({command:?}) failed to reach agreement");
+fn failed_agreement(command: &impl Debug) -> String {
+    format!("one({command:?}) failed to reach agreement")
 }
 
 /// Go's `cleanup`: kill every peer and shut the network.
