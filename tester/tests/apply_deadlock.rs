@@ -41,7 +41,7 @@ impl RaftPeer for LockHoldingRaft {
                     {
                         return;
                     }
-                    next = commands.try_next().ok().flatten();
+                    next = commands.try_recv().ok();
                 }
             }
         });
