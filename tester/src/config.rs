@@ -21,6 +21,9 @@ use crate::report;
 pub const ELECTION_TIMEOUT: Duration = Duration::from_millis(1000);
 /// With snapshots, each peer's service snapshots every this many commands.
 pub const SNAPSHOT_INTERVAL: u64 = 10;
+/// With snapshots, no peer's persisted Raft state may reach this many bytes (Go's
+/// `MAXLOGSIZE`).
+pub const MAX_LOG_SIZE: usize = 2000;
 
 /// A set of `n` Raft peers of type `R` on one network.
 pub struct Config<R: RaftPeer> {
