@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64};
 use std::sync::{LazyLock, PoisonError, RwLock};
 
 use serde::de::DeserializeOwned;
-use serde_reflection::{Tracer, TracerConfig};
+use serde_reflection::{Samples, Tracer, TracerConfig};
 
 use crate::Gob;
 
@@ -94,12 +94,51 @@ fn fingerprint<T: DeserializeOwned>() -> u32 {
 }
 
 /// The serde data model of `T`: its format and every container it reaches, in a stable text.
+///
+/// serde-reflection finds an enum's variants one per pass, and `trace_simple_type` repeats
+/// passes only for an enum at the top. So enums anywhere inside `T` are traced here: passes
+/// repeat while a known enum still has variants left, and each enum the registry reports
+/// as incomplete joins the known ones for a fresh trace (at most one restart per enum).
 fn describe<T: DeserializeOwned>() -> Option<String> {
-    let mut tracer = Tracer::new(TracerConfig::default());
-    let (format, _) = tracer.trace_simple_type::<T>().ok()?;
-    let registry = tracer.registry().ok()?;
-    Some(format!("{format:?} {registry:?}"))
+    const MAX_PASSES: usize = 10_000;
+    let mut enums: Vec<String> = Vec::new();
+    let mut passes = 0;
+    loop {
+        let mut tracer = Tracer::new(TracerConfig::default());
+        let format = loop {
+            passes += 1;
+            if passes > MAX_PASSES {
+                return None;
+            }
+            let (format, _) = tracer.trace_type_once::<T>(&SAMPLES).ok()?;
+            // Clearing an enum's mark lets the next pass visit its next variant.
+            let mut incomplete = false;
+            for name in &enums {
+                incomplete |= tracer.check_incomplete_enum(name).is_some();
+            }
+            if !incomplete {
+                break format;
+            }
+        };
+        match tracer.registry() {
+            Ok(registry) => return Some(format!("{format:?} {registry:?}")),
+            Err(serde_reflection::Error::MissingVariants(names)) => {
+                let before = enums.len();
+                for name in names {
+                    if !enums.contains(&name) {
+                        enums.push(name);
+                    }
+                }
+                if enums.len() == before {
+                    return None;
+                }
+            }
+            Err(_) => return None,
+        }
+    }
 }
+
+static SAMPLES: LazyLock<Samples> = LazyLock::new(Samples::new);
 
 fn fnv1a(bytes: &[u8]) -> u64 {
     const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
