@@ -45,10 +45,14 @@ impl Encoder {
     /// Appends one value.
     pub fn encode<T: Gob>(&mut self, value: &T) -> Result<(), Error> {
         let record = shape::record::<T>();
-        let payload = options().serialize(value).map_err(|err| Error::Encode {
-            type_name: record.shape.type_name,
-            detail: err.to_string(),
-        })?;
+        // serialize_into makes one pass; `serialize` makes two (it sizes the buffer first).
+        let mut payload = Vec::new();
+        options()
+            .serialize_into(&mut payload, value)
+            .map_err(|err| Error::Encode {
+                type_name: record.shape.type_name,
+                detail: err.to_string(),
+            })?;
         self.bytes
             .extend_from_slice(&record.shape.fingerprint.to_le_bytes());
         options()

@@ -32,7 +32,7 @@ mod shape;
 
 pub use codec::{decode, encode, Decoder, Encoder};
 pub use error::Error;
-pub use field_check::{warning_count, warnings};
+pub use field_check::{warning_count, warnings, MAX_CHECKED_PAYLOAD};
 pub use guard::{MAX_DEPTH, MAX_EMPTY_ELEMENTS};
 pub use shape::{shape_of, Shape};
 
