@@ -245,8 +245,7 @@ struct Chain {
     next: Option<Box<Chain>>,
 }
 
-/// A recursive enum is traced too: another recursive enum of the same name but other
-/// variants would be told apart.
+/// Recursive types trace (for their fingerprints) and round-trip.
 #[test]
 fn recursive_types_round_trip() {
     let tree = Tree::Node(Box::new(Tree::Node(Box::new(Tree::Leaf))));
