@@ -269,3 +269,28 @@ fn deleting_the_server_during_the_request_delay_fails_the_call_quickly() {
         );
     });
 }
+
+/// The hook hears of every programming error at the server, even when the reply that
+/// carries it back is lost.
+#[test]
+fn the_hook_hears_of_errors_whose_reply_is_lost() {
+    run_test(|| async {
+        let (net, e, _js) = junk_network("e", "s", true);
+        let seen = record_programming_errors(&net);
+        net.set_reliable(false);
+        let mut returned = 0;
+        for _ in 0..50 {
+            match e.call::<_, String>("JunkServer.Nope", &1i64).await {
+                Err(CallError::UnknownMethod { .. }) => returned += 1,
+                Err(CallError::NoReply) => {}
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        let reported = taken(&seen);
+        assert_eq!(reported.len(), net.count("s"), "one report per RPC served");
+        assert!(reported.len() >= returned);
+        assert!(reported
+            .iter()
+            .all(|err| matches!(err, CallError::UnknownMethod { method, .. } if method == "Nope")));
+    });
+}
