@@ -12,7 +12,8 @@
 //!   endless loop;
 //! * a field that does not survive a round trip (a `#[serde(skip)]` field, say) is reported
 //!   once per type on standard error, naming the type and the field, as Go's labgob warns
-//!   about lower-case fields.
+//!   about lower-case fields (values encoded to more than [`MAX_CHECKED_PAYLOAD`] bytes are
+//!   not checked, so large snapshots cost no check).
 //!
 //! ```
 //! #[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
