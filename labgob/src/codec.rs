@@ -4,6 +4,7 @@
 use bincode::Options;
 
 use crate::error::Error;
+use crate::guard::{Budget, CountingReader, Guarded};
 use crate::shape::{self, Shape};
 use crate::{field_check, Gob};
 
@@ -44,10 +45,14 @@ impl Encoder {
     /// Appends one value.
     pub fn encode<T: Gob>(&mut self, value: &T) -> Result<(), Error> {
         let record = shape::record::<T>();
-        let payload = options().serialize(value).map_err(|err| Error::Encode {
-            type_name: record.shape.type_name,
-            detail: err.to_string(),
-        })?;
+        // serialize_into makes one pass; `serialize` makes two (it sizes the buffer first).
+        let mut payload = Vec::new();
+        options()
+            .serialize_into(&mut payload, value)
+            .map_err(|err| Error::Encode {
+                type_name: record.shape.type_name,
+                detail: err.to_string(),
+            })?;
         self.bytes
             .extend_from_slice(&record.shape.fingerprint.to_le_bytes());
         options()
@@ -155,12 +160,21 @@ fn split_frame(bytes: &[u8], expected: Shape) -> Result<(&[u8], &[u8]), Error> {
     }
 }
 
-fn decode_payload<T: Gob>(payload: &[u8], expected: Shape) -> Result<T, Error> {
-    let mut reader = payload;
-    // The limit makes a forged length inside the payload fail before anything is allocated.
+pub(crate) fn decode_payload<T: Gob>(payload: &[u8], expected: Shape) -> Result<T, Error> {
+    let budget = Budget::new(payload.len());
+    let mut reader = CountingReader {
+        rest: payload,
+        budget: &budget,
+    };
+    // The limit makes a forged length inside the payload fail before anything is allocated;
+    // the guard bounds nesting and zero-sized elements, which take no bytes.
     let options = options().with_limit(payload.len() as u64);
     let mut deserializer = bincode::Deserializer::with_reader(&mut reader, options);
-    let value = T::deserialize(&mut deserializer).map_err(|err| Error::Malformed {
+    let value = T::deserialize(Guarded {
+        inner: &mut deserializer,
+        budget: &budget,
+    })
+    .map_err(|err| Error::Malformed {
         type_name: expected.type_name,
         detail: match *err {
             bincode::ErrorKind::SizeLimit => {
@@ -172,9 +186,9 @@ fn decode_payload<T: Gob>(payload: &[u8], expected: Shape) -> Result<T, Error> {
             other => other.to_string(),
         },
     })?;
-    if !reader.is_empty() {
+    if !reader.rest.is_empty() {
         return Err(Error::TrailingBytes {
-            count: reader.len(),
+            count: reader.rest.len(),
             after: format!("a `{}` inside its frame", expected.type_name),
         });
     }

@@ -7,10 +7,13 @@
 //!   names, field order, field types), checked on decode: bytes of another shape are an
 //!   [`Error::WrongType`] naming both types, never a wrong value;
 //! * truncated input, trailing bytes and forged lengths are errors, never a panic or a huge
-//!   allocation;
+//!   allocation; nesting deeper than [`MAX_DEPTH`] levels and more than
+//!   [`MAX_EMPTY_ELEMENTS`] zero-sized elements are errors too, never a stack overflow or an
+//!   endless loop;
 //! * a field that does not survive a round trip (a `#[serde(skip)]` field, say) is reported
 //!   once per type on standard error, naming the type and the field, as Go's labgob warns
-//!   about lower-case fields.
+//!   about lower-case fields (values encoded to more than [`MAX_CHECKED_PAYLOAD`] bytes are
+//!   not checked, so large snapshots cost no check).
 //!
 //! ```
 //! #[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -25,11 +28,13 @@
 mod codec;
 mod error;
 mod field_check;
+mod guard;
 mod shape;
 
 pub use codec::{decode, encode, Decoder, Encoder};
 pub use error::Error;
-pub use field_check::{warning_count, warnings};
+pub use field_check::{warning_count, warnings, MAX_CHECKED_PAYLOAD};
+pub use guard::{MAX_DEPTH, MAX_EMPTY_ELEMENTS};
 pub use shape::{shape_of, Shape};
 
 /// What labgob can carry: any serde type. `Debug` lets labgob name a field that does not

@@ -6,7 +6,9 @@ use std::sync::atomic::{AtomicBool, AtomicU64};
 use std::sync::{LazyLock, PoisonError, RwLock};
 
 use serde::de::DeserializeOwned;
-use serde_reflection::{Tracer, TracerConfig};
+use serde_reflection::{
+    ContainerFormat, Format, Named, Registry, Samples, Tracer, TracerConfig, VariantFormat,
+};
 
 use crate::Gob;
 
@@ -26,6 +28,9 @@ pub(crate) struct TypeRecord {
     pub(crate) encodes: AtomicU64,
     /// Whether the field check has already reported this type.
     pub(crate) reported: AtomicBool,
+    /// The fields serde sends, by struct name (serde's), for every struct the type reaches:
+    /// the field check names a field missing here as the one lost.
+    pub(crate) sent_fields: HashMap<String, Vec<String>>,
 }
 
 static BY_TYPE: LazyLock<RwLock<HashMap<TypeId, &'static TypeRecord>>> =
@@ -47,9 +52,10 @@ pub(crate) fn record<T: Gob>() -> &'static TypeRecord {
     {
         return record;
     }
+    let (fingerprint, sent_fields) = fingerprint::<T>();
     let shape = Shape {
         type_name: type_name::<T>(),
-        fingerprint: fingerprint::<T>(),
+        fingerprint,
     };
     let record = *BY_TYPE
         .write()
@@ -61,6 +67,7 @@ pub(crate) fn record<T: Gob>() -> &'static TypeRecord {
                 shape,
                 encodes: AtomicU64::new(0),
                 reported: AtomicBool::new(false),
+                sent_fields,
             }))
         });
     BY_FINGERPRINT
@@ -80,26 +87,90 @@ pub(crate) fn type_with_fingerprint(fingerprint: u32) -> Option<&'static str> {
         .copied()
 }
 
-fn fingerprint<T: DeserializeOwned>() -> u32 {
-    let description = describe::<T>().unwrap_or_else(|| {
+fn fingerprint<T: DeserializeOwned>() -> (u32, HashMap<String, Vec<String>>) {
+    let Some((description, registry)) = describe::<T>() else {
         // Types whose Deserialize cannot be traced (self-describing ones, such as a JSON
         // value) are told apart by name alone.
         log::debug!(
             "labgob: shape of {} not traceable; using its name",
             type_name::<T>()
         );
-        format!("untraced {}", type_name::<T>())
-    });
-    fold(fnv1a(description.as_bytes()))
+        let description = format!("untraced {}", type_name::<T>());
+        return (fold(fnv1a(description.as_bytes())), HashMap::new());
+    };
+    (fold(fnv1a(description.as_bytes())), sent_fields(&registry))
+}
+
+/// The named fields of every struct, and of every struct-like enum variant whose name no
+/// struct has, in `registry`.
+fn sent_fields(registry: &Registry) -> HashMap<String, Vec<String>> {
+    let names = |fields: &[Named<Format>]| fields.iter().map(|f| f.name.clone()).collect();
+    let mut sent = HashMap::new();
+    for (name, container) in registry {
+        match container {
+            ContainerFormat::Struct(fields) => {
+                sent.insert(name.clone(), names(fields));
+            }
+            ContainerFormat::Enum(variants) => {
+                for variant in variants.values() {
+                    if let VariantFormat::Struct(fields) = &variant.value {
+                        sent.entry(variant.name.clone())
+                            .or_insert_with(|| names(fields));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    sent
 }
 
 /// The serde data model of `T`: its format and every container it reaches, in a stable text.
-fn describe<T: DeserializeOwned>() -> Option<String> {
-    let mut tracer = Tracer::new(TracerConfig::default());
-    let (format, _) = tracer.trace_simple_type::<T>().ok()?;
-    let registry = tracer.registry().ok()?;
-    Some(format!("{format:?} {registry:?}"))
+///
+/// serde-reflection finds an enum's variants one per pass, and `trace_simple_type` repeats
+/// passes only for an enum at the top. So enums anywhere inside `T` are traced here: passes
+/// repeat while a known enum still has variants left, and each enum the registry reports
+/// as incomplete joins the known ones for a fresh trace (at most one restart per enum).
+fn describe<T: DeserializeOwned>() -> Option<(String, Registry)> {
+    const MAX_PASSES: usize = 10_000;
+    let mut enums: Vec<String> = Vec::new();
+    let mut passes = 0;
+    loop {
+        let mut tracer = Tracer::new(TracerConfig::default());
+        let format = loop {
+            passes += 1;
+            if passes > MAX_PASSES {
+                return None;
+            }
+            let (format, _) = tracer.trace_type_once::<T>(&SAMPLES).ok()?;
+            // Clearing an enum's mark lets the next pass visit its next variant.
+            let mut incomplete = false;
+            for name in &enums {
+                incomplete |= tracer.check_incomplete_enum(name).is_some();
+            }
+            if !incomplete {
+                break format;
+            }
+        };
+        match tracer.registry() {
+            Ok(registry) => return Some((format!("{format:?} {registry:?}"), registry)),
+            Err(serde_reflection::Error::MissingVariants(names)) => {
+                let before = enums.len();
+                for name in names {
+                    if !enums.contains(&name) {
+                        enums.push(name);
+                    }
+                }
+                if enums.len() == before {
+                    return None;
+                }
+            }
+            Err(_) => return None,
+        }
+    }
 }
+
+static SAMPLES: LazyLock<Samples> = LazyLock::new(Samples::new);
 
 fn fnv1a(bytes: &[u8]) -> u64 {
     const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;

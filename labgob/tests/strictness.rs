@@ -171,3 +171,87 @@ fn empty_input_is_truncated() {
         Err(Error::Truncated { needed: 4, .. })
     ));
 }
+
+/// Structs that hold enums, in three modules: `a` and `b` have one serde shape, `c` another.
+mod a {
+    #[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+    pub enum Kind {
+        Buy,
+        Sell(u32),
+    }
+    #[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+    pub struct Order {
+        pub kind: Kind,
+        pub n: u64,
+    }
+}
+mod b {
+    #[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+    pub enum Kind {
+        Buy,
+        Sell(u32),
+    }
+    #[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+    pub struct Order {
+        pub kind: Kind,
+        pub n: u64,
+    }
+}
+mod c {
+    #[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+    pub enum Kind {
+        Buy,
+        Sell(u32),
+        Hold { until: u64 },
+    }
+    #[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+    pub struct Order {
+        pub kind: Kind,
+        pub n: u64,
+    }
+}
+
+/// A struct holding an enum gets a fingerprint of its serde shape, not of its Rust name:
+/// the same shape under another path decodes, and an enum with another variant does not.
+#[test]
+fn structs_holding_enums_are_fingerprinted_by_shape() {
+    let bytes = labgob::encode(&a::Order {
+        kind: a::Kind::Sell(3),
+        n: 9,
+    })
+    .unwrap();
+    assert_eq!(
+        labgob::decode::<b::Order>(&bytes),
+        Ok(b::Order {
+            kind: b::Kind::Sell(3),
+            n: 9
+        })
+    );
+    assert_wrong_type::<c::Order>(&bytes, "c::Order", "::Order");
+    assert_ne!(
+        labgob::shape_of::<Vec<Option<a::Order>>>().fingerprint,
+        labgob::shape_of::<Vec<Option<c::Order>>>().fingerprint
+    );
+}
+
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
+enum Tree {
+    Leaf,
+    Node(Box<Tree>),
+}
+
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
+struct Chain {
+    next: Option<Box<Chain>>,
+}
+
+/// Recursive types trace (for their fingerprints) and round-trip.
+#[test]
+fn recursive_types_round_trip() {
+    let tree = Tree::Node(Box::new(Tree::Node(Box::new(Tree::Leaf))));
+    assert_eq!(labgob::decode(&labgob::encode(&tree).unwrap()), Ok(tree));
+    let chain = Chain {
+        next: Some(Box::new(Chain { next: None })),
+    };
+    assert_eq!(labgob::decode(&labgob::encode(&chain).unwrap()), Ok(chain));
+}

@@ -32,23 +32,30 @@ impl ClientEnd {
         &self.name
     }
 
-    /// Calls `"Service.Method"` with `args` and waits for the reply. Like Go's `Call`, it
-    /// always returns: with the reply, or with [`CallError::NoReply`] when the network lost
-    /// the request or the reply, or the server is unreachable or gone.
+    /// Calls `"Service.Method"` with `args` and waits for the reply, or for
+    /// [`CallError::NoReply`] when the network lost the request or the reply, or the server
+    /// is unreachable, or is deleted or cut off from this end before it replies. As in Go, a
+    /// handler that never returns, on a server that stays connected, makes the call wait
+    /// for ever. Programming errors are returned and also reported to the network's
+    /// [`on_programming_error`](crate::Network::on_programming_error) hook.
     pub async fn call<A: Gob, R: Gob>(&self, call: &str, args: &A) -> Result<R, CallError> {
-        let args = labgob::encode(args).map_err(|source| CallError::EncodeArgs {
-            call: call.to_owned(),
-            source,
-        })?;
+        let args = labgob::encode(args)
+            .map_err(|source| CallError::EncodeArgs {
+                call: call.to_owned(),
+                source,
+            })
+            .inspect_err(|err| self.network.report(err))?;
         let reply = self
             .network
             .send(&self.name, call, args)
             .ok_or(CallError::NoReply)?
             .await
             .unwrap_or(Err(CallError::NoReply))?;
-        labgob::decode(&reply).map_err(|source| CallError::DecodeReply {
-            call: call.to_owned(),
-            source,
-        })
+        labgob::decode(&reply)
+            .map_err(|source| CallError::DecodeReply {
+                call: call.to_owned(),
+                source,
+            })
+            .inspect_err(|err| self.network.report(err))
     }
 }

@@ -42,4 +42,10 @@ impl CallError {
     pub fn is_no_reply(&self) -> bool {
         matches!(self, CallError::NoReply)
     }
+
+    /// True for a mistake in the program (unknown names, wrong types), which Go's labrpc
+    /// treats as fatal; see [`Network::on_programming_error`](crate::Network::on_programming_error).
+    pub fn is_programming_error(&self) -> bool {
+        !self.is_no_reply()
+    }
 }

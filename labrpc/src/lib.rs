@@ -6,7 +6,11 @@
 //! counts RPCs and bytes as Go's does. When unreliable, the network delays requests and
 //! drops requests and replies; with long reordering it holds some replies back for a long
 //! time; a call to a disabled end or a missing server gets no answer after a random wait.
-//! A call never hangs forever: it returns the reply or [`CallError::NoReply`].
+//! A call returns the reply, or [`CallError::NoReply`] once the network loses it or the
+//! server is unreachable, deleted or cut off (at once, whenever that happens during the
+//! call); only a handler that never returns, on a server that stays connected, keeps its
+//! caller waiting, as in Go. Programming errors (unknown names, wrong types) are returned as
+//! errors and reported to the hook set with [`Network::on_programming_error`].
 //!
 //! All timing and randomness come from `lab-runtime`, so the network runs in real time or
 //! in deterministic simulated time.

@@ -40,8 +40,12 @@ pub struct Network {
     inner: Arc<NetworkInner>,
 }
 
+/// Called with each programming error a call on the network hits.
+type ProgrammingErrorHook = Arc<dyn Fn(&CallError) + Send + Sync>;
+
 pub(crate) struct NetworkInner {
     topology: Mutex<Topology>,
+    on_programming_error: Mutex<Option<ProgrammingErrorHook>>,
     /// Bumped on every change of ends or servers, to wake requests whose handler runs.
     changes: watch::Sender<u64>,
     cleaned_up: AtomicBool,
@@ -92,6 +96,7 @@ impl Network {
                     ends: HashMap::new(),
                     servers: HashMap::new(),
                 }),
+                on_programming_error: Mutex::new(None),
                 changes: watch::Sender::new(0),
                 cleaned_up: AtomicBool::new(false),
                 total_count: AtomicUsize::new(0),
@@ -182,6 +187,20 @@ impl Network {
         self.inner.changed();
     }
 
+    /// Sets the hook called, in the task where it happens, with every programming error
+    /// that a call on this network hits: an unknown service or method, arguments or a reply
+    /// that cannot be encoded or decoded as the types asked for. The call still returns the
+    /// error; the hook lets a tester make it loud (Go's labrpc calls `log.Fatal`) even when
+    /// the caller only logs it, or when the reply carrying it is lost. Replaces an earlier
+    /// hook. The hook must not block.
+    pub fn on_programming_error(&self, hook: impl Fn(&CallError) + Send + Sync + 'static) {
+        *self
+            .inner
+            .on_programming_error
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(Arc::new(hook));
+    }
+
     /// How many RPCs reached the server of that name (0 if there is none).
     pub fn count(&self, server: impl ToString) -> usize {
         self.inner
@@ -207,6 +226,22 @@ impl NetworkInner {
         self.topology.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// Reports `err` to the hook if it is a programming error.
+    pub(crate) fn report(&self, err: &CallError) {
+        if !err.is_programming_error() {
+            return;
+        }
+        log::error!("{err}");
+        let hook = self
+            .on_programming_error
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        if let Some(hook) = hook {
+            hook(err);
+        }
+    }
+
     fn changed(&self) {
         self.changes.send_modify(|generation| *generation += 1);
     }
@@ -226,14 +261,25 @@ impl NetworkInner {
         self.total_bytes
             .fetch_add(args.len() as u64, Ordering::Relaxed);
         let (reply_tx, reply_rx) = oneshot::channel();
-        let journey = self.clone().journey(end.clone(), call.to_owned(), args);
+        // Watching starts here, so a change during the route lookup or the unreliable delay
+        // is seen as soon as the handler runs.
+        let changes = self.changes.subscribe();
+        let journey = self
+            .clone()
+            .journey(end.clone(), call.to_owned(), args, changes);
         spawn(async move {
             let _ = reply_tx.send(journey.await);
         });
         Some(reply_rx)
     }
 
-    async fn journey(self: Arc<Self>, end: Arc<str>, call: String, args: Vec<u8>) -> Delivery {
+    async fn journey(
+        self: Arc<Self>,
+        end: Arc<str>,
+        call: String,
+        args: Vec<u8>,
+        changes: watch::Receiver<u64>,
+    ) -> Delivery {
         let route = self.route(&end);
         let Some((server_name, server)) = route.target else {
             let wait = if route.long_delays {
@@ -252,8 +298,12 @@ impl NetworkInner {
             }
         }
         let reply = self
-            .run_handler(&end, &server_name, &server, &call, &args)
-            .await?;
+            .run_handler(&end, &server_name, &server, &call, &args, changes)
+            .await
+            .inspect_err(|err| self.report(err))?;
+        if let Err(err) = &reply {
+            self.report(err);
+        }
         if self.is_server_dead(&end, &server_name, &server) {
             return Err(CallError::NoReply);
         }
@@ -272,9 +322,10 @@ impl NetworkInner {
         reply
     }
 
-    /// Runs the handler; if meanwhile the server is deleted or cut off from the end, the
-    /// handler is left to finish on its own and the call gets no reply. (Go checks every
-    /// 100 ms; here a change of ends or servers wakes the request at once.)
+    /// Runs the handler; if the server is deleted or cut off from the end at any time after
+    /// the request set out (when `changes` began watching), the handler is left to finish on
+    /// its own and the call gets no reply. (Go checks every 100 ms; here a change of ends or
+    /// servers wakes the request at once.)
     async fn run_handler(
         &self,
         end: &str,
@@ -282,8 +333,8 @@ impl NetworkInner {
         server: &Server,
         call: &str,
         args: &[u8],
+        mut changes: watch::Receiver<u64>,
     ) -> Result<HandlerResult, CallError> {
-        let mut changes = self.changes.subscribe();
         let mut handler = server.dispatch(call, args)?;
         loop {
             let changed = std::pin::pin!(changes.changed());
