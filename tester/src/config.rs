@@ -44,6 +44,9 @@ pub(crate) struct Shared<R> {
     /// The names of each peer's outgoing ends, one per peer.
     pub(crate) end_names: Vec<Option<Vec<String>>>,
     pub(crate) applied: Applied,
+    /// The first programming error a call on the network hit (an unknown method, a
+    /// reply of the wrong type): fatal, as in Go's labrpc.
+    pub(crate) programming_error: Option<String>,
 }
 
 /// `begin`'s snapshot of the counters, for `end`.
@@ -70,10 +73,12 @@ impl<R: RaftPeer> Config<R> {
                 saved: vec![None; n],
                 end_names: vec![None; n],
                 applied: Applied::new(n),
+                programming_error: None,
             })),
             start: Instant::now(),
             stats: Mutex::new(Stats::default()),
         };
+        cfg.fail_on_programming_errors();
         cfg.set_unreliable(unreliable);
         cfg.net.set_long_delays(true);
         for i in 0..n {
@@ -83,6 +88,22 @@ impl<R: RaftPeer> Config<R> {
             cfg.connect(i);
         }
         cfg
+    }
+
+    /// Go's labrpc stops the test on a call to an unknown method or with the wrong types;
+    /// here the call returns an error the Raft may only log, so the tester records it and
+    /// fails the test with it.
+    fn fail_on_programming_errors(&self) {
+        // Weak: the network must not keep the peers (and so itself) alive.
+        let shared = Arc::downgrade(&self.shared);
+        self.net.on_programming_error(move |error| {
+            let message = format!("a Raft's RPC failed: {error}");
+            log::error!(target: "tester", "{message}");
+            if let Some(shared) = shared.upgrade() {
+                let mut shared = shared.lock().unwrap_or_else(PoisonError::into_inner);
+                shared.programming_error.get_or_insert(message);
+            }
+        });
     }
 
     fn shared(&self) -> MutexGuard<'_, Shared<R>> {
@@ -258,6 +279,7 @@ impl<R: RaftPeer> Config<R> {
     pub async fn check_one_leader(&self) -> usize {
         for _ in 0..10 {
             sleep(Duration::from_millis(450 + random::below(100))).await;
+            self.check_errors();
             let mut leaders: BTreeMap<u64, Vec<usize>> = BTreeMap::new();
             for (i, (term, is_leader)) in self.connected_states() {
                 if is_leader {
@@ -278,6 +300,7 @@ impl<R: RaftPeer> Config<R> {
 
     /// Checks that every connected peer is in the same term, and returns it.
     pub fn check_terms(&self) -> u64 {
+        self.check_errors();
         let mut terms = self
             .connected_states()
             .into_iter()
@@ -293,6 +316,7 @@ impl<R: RaftPeer> Config<R> {
 
     /// Checks that no connected peer believes it is the leader.
     pub fn check_no_leader(&self) {
+        self.check_errors();
         if let Some((i, _)) = self
             .connected_states()
             .into_iter()
@@ -302,10 +326,16 @@ impl<R: RaftPeer> Config<R> {
         }
     }
 
-    /// Fails the test if an applier found an error.
-    fn check_apply_errors(&self) {
+    /// Fails the test if an applier or the network found an error.
+    fn check_errors(&self) {
         // The lock is released before failing: the test's cleanup takes it again.
-        let error = self.shared().applied.first_error();
+        let error = {
+            let shared = self.shared();
+            shared
+                .programming_error
+                .clone()
+                .or_else(|| shared.applied.first_error())
+        };
         if let Some(error) = error {
             panic!("{error}");
         }
@@ -313,7 +343,7 @@ impl<R: RaftPeer> Config<R> {
 
     /// How many peers have applied a command at `index`, and which command.
     pub fn n_committed(&self, index: u64) -> (usize, Option<Vec<u8>>) {
-        self.check_apply_errors();
+        self.check_errors();
         let applied: Vec<Vec<u8>> = {
             let shared = self.shared();
             (0..self.n)
@@ -428,7 +458,7 @@ impl<R: RaftPeer> Config<R> {
     /// Ends a test that passed: prints the time, peers, RPCs, bytes and commands it took.
     pub fn end(&self) {
         self.check_timeout();
-        self.check_apply_errors();
+        self.check_errors();
         let max_index = self.shared().applied.max_index();
         let stats = self.stats.lock().unwrap_or_else(PoisonError::into_inner);
         let seconds = stats.t0.map_or(0.0, |t0| t0.elapsed().as_secs_f64());
