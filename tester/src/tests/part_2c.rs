@@ -309,6 +309,15 @@ async fn churn_client<R: RaftPeer>(
     values
 }
 
+/// Raises the flag when dropped.
+struct StopOnDrop(Arc<AtomicBool>);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+}
+
 async fn churn<R: RaftPeer>(unreliable: bool) {
     let servers = 5;
     let cfg = Arc::new(Config::<R>::new(servers, unreliable, false));
@@ -319,6 +328,8 @@ async fn churn<R: RaftPeer>(unreliable: bool) {
     }
 
     let stop = Arc::new(AtomicBool::new(false));
+    // A failing test must stop its clients too, or they would run on after it.
+    let _stop_on_exit = StopOnDrop(stop.clone());
 
     let ncli = 3;
     let clients: Vec<_> = (0..ncli)
