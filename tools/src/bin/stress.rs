@@ -1,0 +1,294 @@
+//! `stress`: run chosen tests of the lab many times, in parallel, and keep what failed.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc};
+
+use anyhow::{bail, Context, Result};
+use clap::Parser;
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use lab_tools::stress::build::{self, Target};
+use lab_tools::stress::runner::{self, Outcome, Plan};
+use lab_tools::stress::select;
+use lab_tools::stress::table::{self, Row};
+
+/// Runs chosen tests of the lab's test binary many times, JOBS at once, each run a process of
+/// its own, and keeps the output of the runs that fail.
+///
+/// In simulation (--sim) every run has its own seed, and a failure is printed with the command
+/// that replays it; it is also replayed at once with LAB_LOG=debug, its log kept beside it.
+#[derive(Parser, Debug)]
+#[command(name = "stress", version)]
+struct Args {
+    /// Tests to run: names or parts of names, as cargo test filters (`2A` selects part 2A).
+    #[arg(required = true)]
+    tests: Vec<String>,
+
+    /// Run in simulated time (built with --cfg madsim, --release, into target/sim).
+    #[arg(long)]
+    sim: bool,
+
+    /// How many times to run each test.
+    #[arg(short = 'n', long = "runs", default_value_t = 10)]
+    runs: usize,
+
+    /// How many runs at once. Default: in real time, half the cores (at least 1), since
+    /// real-time runs are timing-sensitive and starve each other; in simulation, all the
+    /// cores.
+    #[arg(short = 'j', long)]
+    jobs: Option<usize>,
+
+    /// Stop at the first failure (runs in progress are killed).
+    #[arg(long)]
+    fail_fast: bool,
+
+    /// Where failing runs' output is kept (one folder per test).
+    #[arg(long, default_value = "target/stress")]
+    out: PathBuf,
+
+    /// The first seed in simulation (runs take it and the seeds after). Default: random.
+    #[arg(long)]
+    seed: Option<u64>,
+
+    /// The package whose test binary to run.
+    #[arg(long, default_value = "raft")]
+    package: String,
+
+    /// The test target (file under tests/) of that package.
+    #[arg(long, default_value = "lab")]
+    test: String,
+}
+
+fn main() {
+    if let Err(error) = run(Args::parse()) {
+        eprintln!("stress: {error:#}");
+        std::process::exit(2);
+    }
+}
+
+fn run(args: Args) -> Result<()> {
+    if args.runs == 0 {
+        bail!("-n must be at least 1");
+    }
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let jobs = args
+        .jobs
+        .unwrap_or(if args.sim { cores } else { (cores / 2).max(1) })
+        .max(1);
+    let root = build::workspace_root()?;
+    let target = Target {
+        package: args.package.clone(),
+        test: args.test.clone(),
+        sim: args.sim,
+    };
+    eprintln!(
+        "stress: building: cargo {} --no-run",
+        target.cargo_args().join(" ")
+    );
+    let binary = build::build(&root, &target)?;
+    let tests = select::choose(&select::list(&binary)?, &args.tests)?;
+    let first_seed = args.sim.then(|| args.seed.unwrap_or_else(fresh_seed));
+    let planned = runner::plan_jobs(&tests, args.runs, first_seed);
+    let out = if args.out.is_absolute() {
+        args.out.clone()
+    } else {
+        std::env::current_dir()
+            .context("no current directory")?
+            .join(&args.out)
+    };
+    println!(
+        "stress: {} x {} run(s), {jobs} at once, {}; failing runs kept in {}",
+        tests.len(),
+        args.runs,
+        if args.sim {
+            "simulated time"
+        } else {
+            "real time"
+        },
+        out.display()
+    );
+    if let Some(first) = first_seed {
+        for test in &tests {
+            let seeds: Vec<String> = planned
+                .iter()
+                .filter(|job| &job.test == test)
+                .filter_map(|job| job.seed.map(|s| s.to_string()))
+                .collect();
+            println!("  {test}: seeds {}", seeds.join(" "));
+        }
+        debug_assert!(first_seed == Some(first));
+    }
+    let total = planned.len();
+    let plan = Arc::new(Plan {
+        binary,
+        root,
+        out,
+        package: args.package.clone(),
+        jobs,
+    });
+    let stop = Arc::new(AtomicBool::new(false));
+    let (sender, outcomes) = mpsc::channel();
+    let workers = runner::run_all(plan, planned, stop.clone(), sender);
+
+    let mut rows: Vec<Row> = tests.iter().map(|t| Row::new(t)).collect();
+    let view = LiveTable::new(&rows, total);
+    let mut failed: Vec<Outcome> = Vec::new();
+    let mut error = None;
+    for outcome in outcomes {
+        let outcome = match outcome {
+            Ok(outcome) => outcome,
+            Err(e) => {
+                stop.store(true, Ordering::SeqCst);
+                error = Some(e);
+                continue;
+            }
+        };
+        let index = rows
+            .iter()
+            .position(|row| row.test == outcome.job.test)
+            .context("an outcome for a test that was not chosen")?;
+        rows[index].add(&outcome);
+        view.update(&rows, index);
+        if !outcome.passed {
+            view.println(&failure_line(&outcome));
+            failed.push(outcome);
+            if args.fail_fast {
+                stop.store(true, Ordering::SeqCst);
+            }
+        }
+    }
+    for worker in workers {
+        let _ = worker.join();
+    }
+    view.finish();
+    if let Some(error) = error {
+        return Err(error);
+    }
+    println!("\n{}", table::render(&rows));
+    let runs: usize = rows.iter().map(|r| r.runs).sum();
+    if runs < total {
+        println!("stopped after {runs} of {total} runs (--fail-fast)");
+    }
+    report_failures(&target, &failed);
+    if !failed.is_empty() {
+        std::process::exit(1);
+    }
+    Ok(())
+}
+
+/// The progress bar under a table whose rows are redrawn as runs end.
+struct LiveTable {
+    _multi: MultiProgress,
+    rows: Vec<ProgressBar>,
+    progress: ProgressBar,
+    width: usize,
+}
+
+impl LiveTable {
+    fn new(rows: &[Row], total: usize) -> LiveTable {
+        let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr());
+        let width = table::test_width(rows);
+        let text =
+            ProgressStyle::with_template("{msg}").unwrap_or_else(|_| ProgressStyle::default_bar());
+        let header = multi.add(ProgressBar::new(0).with_style(text.clone()));
+        header.set_message(table::header(width));
+        let bars = rows
+            .iter()
+            .map(|row| {
+                let bar = multi.add(ProgressBar::new(0).with_style(text.clone()));
+                bar.set_message(table::line(row, width));
+                bar
+            })
+            .collect();
+        let style = ProgressStyle::with_template(
+            "[{elapsed_precise}] {bar:40.cyan/blue} {pos}/{len} runs, {msg} (eta {eta})",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar());
+        let progress = multi.add(ProgressBar::new(total as u64).with_style(style));
+        progress.set_message("0 failed");
+        let _ = header;
+        LiveTable {
+            _multi: multi,
+            rows: bars,
+            progress,
+            width,
+        }
+    }
+
+    fn update(&self, rows: &[Row], index: usize) {
+        if let Some(bar) = self.rows.get(index) {
+            bar.set_message(table::line(&rows[index], self.width));
+        }
+        let failed: usize = rows.iter().map(|r| r.failures).sum();
+        self.progress.set_message(format!("{failed} failed"));
+        self.progress.inc(1);
+    }
+
+    fn println(&self, line: &str) {
+        self.progress.suspend(|| eprintln!("{line}"));
+    }
+
+    fn finish(&self) {
+        for bar in &self.rows {
+            bar.finish_and_clear();
+        }
+        self.progress.finish_and_clear();
+    }
+}
+
+fn failure_line(outcome: &Outcome) -> String {
+    let seed = outcome
+        .job
+        .seed
+        .map(|s| format!(" seed {s}"))
+        .unwrap_or_default();
+    format!(
+        "FAIL {} run {}{seed}: {} ({})",
+        outcome.job.test,
+        outcome.job.run,
+        outcome.failure.as_deref().unwrap_or("no panic message"),
+        outcome
+            .kept
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default()
+    )
+}
+
+fn report_failures(target: &Target, failed: &[Outcome]) {
+    if failed.is_empty() {
+        println!("\nno failures");
+        return;
+    }
+    println!("\n{} failing run(s):", failed.len());
+    for outcome in failed {
+        println!("  {}", failure_line(outcome));
+        if let Some(seed) = outcome.job.seed {
+            println!(
+                "    replay: {}",
+                target.replay_command(&outcome.job.test, seed)
+            );
+        }
+        if let Some((log, same)) = &outcome.replay {
+            let verdict = if *same {
+                "replayed with LAB_LOG=debug, failed the same way"
+            } else {
+                "replayed with LAB_LOG=debug, but did NOT fail the same way"
+            };
+            println!("    {verdict}: {}", log.display());
+            println!(
+                "    read it: cargo run -q -p lab-tools --bin logs -- {}",
+                log.display()
+            );
+        }
+    }
+}
+
+/// A seed that differs from one invocation to the next.
+fn fresh_seed() -> u64 {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    // Small enough to type, far enough apart between invocations.
+    (nanos ^ u64::from(std::process::id())) % 1_000_000_000
+}

@@ -1,0 +1,6 @@
+//! `stress`: build a test binary once, then run chosen tests of it many times, in parallel.
+
+pub mod build;
+pub mod runner;
+pub mod select;
+pub mod table;
