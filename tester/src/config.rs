@@ -267,6 +267,7 @@ impl<R: RaftPeer> Config<R> {
             }
             for (term, peers) in &leaders {
                 if peers.len() > 1 {
+                    log::info!(target: "tester", "failed: term {term} has {} (>1) leaders", peers.len());
                     panic!("term {term} has {} (>1) leaders", peers.len());
                 }
             }
@@ -275,6 +276,7 @@ impl<R: RaftPeer> Config<R> {
                 return peers[0];
             }
         }
+        log::info!(target: "tester", "failed: expected one leader, got none");
         panic!("expected one leader, got none");
     }
 
