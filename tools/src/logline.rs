@@ -55,7 +55,13 @@ impl Log {
         let lines: Vec<&str> = text.lines().collect();
         for (i, line) in lines.iter().enumerate() {
             let line_no = i + 1;
-            if let Some(parsed) = parse_line(line, line_no) {
+            // libtest prints `test NAME ... ` with no newline, so the first log line of a
+            // run may follow it.
+            let parsed = parse_line(line, line_no).or_else(|| {
+                let (_, rest) = line.strip_prefix("test ")?.split_once(" ... ")?;
+                parse_line(rest, line_no)
+            });
+            if let Some(parsed) = parsed {
                 last_at = parsed.at;
                 log.lines.push(parsed);
             } else if let Some(location) = panic_location(line) {
@@ -204,7 +210,7 @@ mod tests {
     #[test]
     fn the_panic_and_the_seed_are_found() {
         let log = Log::parse(
-            "   0.500000 INFO  tester           S0 connected\n\
+            "test initial_election_2A ...    0.500000 INFO  tester           S0 connected\n\
              thread 'initial_election_2A' panicked at tester/src/config.rs:273:21:\n\
              term 1 has 2 (>1) leaders\n\
              simulation failed with seed 42; replay it with:\n",
@@ -215,5 +221,6 @@ mod tests {
         assert!((failure.at - 0.5).abs() < 1e-9);
         assert_eq!(log.seed, Some(42));
         assert_eq!(log.peers(), 1);
+        assert_eq!(log.lines.len(), 1);
     }
 }

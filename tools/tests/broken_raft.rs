@@ -68,7 +68,7 @@ impl Peer {
 
 /// Timeouts on a coarse grid, with the 10 ms ticks, make simultaneous candidates common.
 fn election_timeout() -> Duration {
-    Duration::from_millis(300 + 10 * random::below(4))
+    Duration::from_millis(300 + 10 * random::below(2))
 }
 
 async fn ticker(peer: Arc<Peer>) {
