@@ -138,11 +138,14 @@ impl Timeline {
         }
         for (peer, state) in now.iter().enumerate() {
             let lane = &mut timeline.lanes[peer];
-            close_span(lane, state, end);
-            if lane.spans.is_empty() {
-                close_span(lane, state, f64::INFINITY);
-                lane.spans[0].to = end;
-            }
+            // The last state shows even if it began at the very end (a leader elected just
+            // before the failure).
+            lane.spans.push(Span {
+                from: state.since,
+                to: end.max(state.since),
+                role: state.role,
+                term: state.term,
+            });
             if let Some((kind, from)) = state.out {
                 lane.shades.push(Shade {
                     from,

@@ -16,7 +16,7 @@ use tester::{ApplySender, Persister, RaftPeer};
 #[test]
 #[allow(non_snake_case)]
 fn initial_election_2A() {
-    tester::harness::run_test(|| tester::tests::part_2a::initial_election::<BrokenRaft>());
+    tester::harness::run_test(tester::tests::part_2a::initial_election::<BrokenRaft>);
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

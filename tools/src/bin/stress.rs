@@ -107,7 +107,7 @@ fn run(args: Args) -> Result<()> {
         },
         out.display()
     );
-    if let Some(first) = first_seed {
+    if first_seed.is_some() {
         for test in &tests {
             let seeds: Vec<String> = planned
                 .iter()
@@ -116,7 +116,6 @@ fn run(args: Args) -> Result<()> {
                 .collect();
             println!("  {test}: seeds {}", seeds.join(" "));
         }
-        debug_assert!(first_seed == Some(first));
     }
     let total = planned.len();
     let plan = Arc::new(Plan {
@@ -179,6 +178,7 @@ fn run(args: Args) -> Result<()> {
 /// The progress bar under a table whose rows are redrawn as runs end.
 struct LiveTable {
     _multi: MultiProgress,
+    header: ProgressBar,
     rows: Vec<ProgressBar>,
     progress: ProgressBar,
     width: usize,
@@ -206,9 +206,9 @@ impl LiveTable {
         .unwrap_or_else(|_| ProgressStyle::default_bar());
         let progress = multi.add(ProgressBar::new(total as u64).with_style(style));
         progress.set_message("0 failed");
-        let _ = header;
         LiveTable {
             _multi: multi,
+            header,
             rows: bars,
             progress,
             width,
@@ -229,6 +229,7 @@ impl LiveTable {
     }
 
     fn finish(&self) {
+        self.header.finish_and_clear();
         for bar in &self.rows {
             bar.finish_and_clear();
         }
