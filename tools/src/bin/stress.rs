@@ -42,9 +42,10 @@ struct Args {
     #[arg(long)]
     fail_fast: bool,
 
-    /// Where failing runs' output is kept (one folder per test).
-    #[arg(long, default_value = "target/stress")]
-    out: PathBuf,
+    /// Where failing runs' output is kept, one folder per test. Default: target/stress in the
+    /// workspace.
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
 
     /// The first seed in simulation (runs take it and the seeds after). Default: random.
     #[arg(long)]
@@ -89,12 +90,11 @@ fn run(args: Args) -> Result<()> {
     let tests = select::choose(&select::list(&binary)?, &args.tests)?;
     let first_seed = args.sim.then(|| args.seed.unwrap_or_else(fresh_seed));
     let planned = runner::plan_jobs(&tests, args.runs, first_seed);
-    let out = if args.out.is_absolute() {
-        args.out.clone()
-    } else {
-        std::env::current_dir()
+    let out = match &args.out {
+        Some(out) => std::env::current_dir()
             .context("no current directory")?
-            .join(&args.out)
+            .join(out),
+        None => root.join("target").join("stress"),
     };
     println!(
         "stress: {} x {} run(s), {jobs} at once, {}; failing runs kept in {}",
