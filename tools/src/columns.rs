@@ -67,7 +67,13 @@ pub fn render(log: &Log, filter: &Filter, width: usize) -> String {
             "{:>w$.6}  {}{style}{}{style:#}\n",
             line.at,
             " ".repeat(column * column_width),
-            clip(text, column_width.saturating_sub(1)),
+            // One line per row: the text may run on over the columns to its right.
+            clip(
+                text,
+                width
+                    .saturating_sub(TIME_WIDTH + column * column_width)
+                    .max(column_width)
+            ),
             w = TIME_WIDTH - 2,
         ));
     }
