@@ -51,6 +51,11 @@ struct Args {
     #[arg(long)]
     seed: Option<u64>,
 
+    /// Kill a run that takes longer than this many seconds, and count it as failed (a
+    /// deadlock in simulation never ends on its own).
+    #[arg(long, value_name = "SECS", default_value_t = 300)]
+    timeout: u64,
+
     /// The package whose test binary to run.
     #[arg(long, default_value = "raft")]
     package: String,
@@ -124,6 +129,7 @@ fn run(args: Args) -> Result<()> {
         out,
         package: args.package.clone(),
         jobs,
+        timeout: std::time::Duration::from_secs(args.timeout.max(1)),
     });
     let stop = Arc::new(AtomicBool::new(false));
     let (sender, outcomes) = mpsc::channel();

@@ -57,6 +57,16 @@ pub struct Plan {
     pub out: PathBuf,
     pub package: String,
     pub jobs: usize,
+    /// A run still going after this long is killed and counts as failed: a deadlock in
+    /// simulation never ends on its own.
+    pub timeout: Duration,
+}
+
+/// How a child ended.
+enum Ended {
+    Exited(ExitStatus),
+    TimedOut,
+    Stopped,
 }
 
 /// Runs `jobs` on `plan.jobs` threads, sending each outcome as it ends. Stops taking new
@@ -102,12 +112,17 @@ pub fn run_all(
 fn run_one(plan: &Plan, job: Job, stop: &AtomicBool) -> Result<Option<Outcome>> {
     let path = job.output_path(&plan.out, "");
     let started = Instant::now();
-    let Some(status) = run_child(plan, &job, &path, None, stop)? else {
-        let _ = std::fs::remove_file(&path);
-        return Ok(None);
-    };
+    let ended = run_child(plan, &job, &path, None, stop)?;
     let seconds = started.elapsed().as_secs_f64();
-    if status.success() {
+    let passed = match ended {
+        Ended::Stopped => {
+            let _ = std::fs::remove_file(&path);
+            return Ok(None);
+        }
+        Ended::Exited(status) => status.success(),
+        Ended::TimedOut => false,
+    };
+    if passed {
         std::fs::remove_file(&path).with_context(|| format!("cannot remove {}", path.display()))?;
         return Ok(Some(Outcome {
             job,
@@ -118,17 +133,21 @@ fn run_one(plan: &Plan, job: Job, stop: &AtomicBool) -> Result<Option<Outcome>> 
             replay: None,
         }));
     }
-    let failure = Log::read(&path)?.failure.map(|f| f.message);
+    let failure = match ended {
+        Ended::TimedOut => Some(timed_out(plan)),
+        _ => Log::read(&path)?.failure.map(|f| f.message),
+    };
     // A seed replays exactly: run it again with the log on, unless the log already was.
     let replay = match job.seed {
         Some(_) if std::env::var_os("LAB_LOG").is_none() => {
             let replay_path = job.output_path(&plan.out, "-debug");
             match run_child(plan, &job, &replay_path, Some("debug"), stop)? {
-                Some(status) => {
+                Ended::Exited(status) => {
                     let again = Log::read(&replay_path)?.failure.map(|f| f.message);
                     Some((replay_path, !status.success() && again == failure))
                 }
-                None => None,
+                Ended::TimedOut => Some((replay_path, failure == Some(timed_out(plan)))),
+                Ended::Stopped => None,
             }
         }
         _ => None,
@@ -150,7 +169,7 @@ fn run_child(
     path: &Path,
     log: Option<&str>,
     stop: &AtomicBool,
-) -> Result<Option<ExitStatus>> {
+) -> Result<Ended> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
@@ -178,18 +197,30 @@ fn run_child(
     let mut child = command
         .spawn()
         .with_context(|| format!("cannot start {}", plan.binary.display()))?;
-    // Polled, so that a stop (--fail-fast, Ctrl-C of a sibling) can kill a running child.
+    let started = Instant::now();
+    // Polled, so that a stop (--fail-fast) or the time limit can kill a running child.
     loop {
         if let Some(status) = child.try_wait().context("cannot wait for a test run")? {
-            return Ok(Some(status));
+            return Ok(Ended::Exited(status));
         }
-        if stop.load(Ordering::SeqCst) {
+        let ended = if stop.load(Ordering::SeqCst) {
+            Some(Ended::Stopped)
+        } else if started.elapsed() >= plan.timeout {
+            Some(Ended::TimedOut)
+        } else {
+            None
+        };
+        if let Some(ended) = ended {
             let _ = child.kill();
             let _ = child.wait();
-            return Ok(None);
+            return Ok(ended);
         }
         std::thread::sleep(Duration::from_millis(20));
     }
+}
+
+fn timed_out(plan: &Plan) -> String {
+    format!("killed after {} s (--timeout)", plan.timeout.as_secs())
 }
 
 /// The jobs: `runs` of each test, interleaved so that every test makes progress; in
