@@ -123,6 +123,27 @@ fn svg(t: &Timeline) -> String {
             x = x(election.at)
         );
     }
+    // Labels of elections close together share one, so that they do not overprint.
+    let mut labels: Vec<(f64, String)> = Vec::new();
+    for election in &t.elections {
+        let at = x(election.at);
+        let label = election.text.replace(" leader in ", " ");
+        match labels.last_mut() {
+            Some((first, text)) if at - *first < 12.0 * text.len() as f64 / 2.0 + 10.0 => {
+                text.push_str(", ");
+                text.push_str(&label);
+            }
+            _ => labels.push((at, label)),
+        }
+    }
+    for (at, text) in labels {
+        let _ = write!(
+            s,
+            "<text class=\"electionlabel\" x=\"{:.1}\" y=\"65\">{}</text>",
+            at + 6.0,
+            esc(&text)
+        );
+    }
     for (peer, lane) in t.lanes.iter().enumerate() {
         let top = TOP + LANE * peer as f64;
         let _ = write!(
