@@ -6,8 +6,9 @@ use std::sync::{mpsc, Arc};
 
 use anyhow::{bail, Context, Result};
 use clap::Parser;
-use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use lab_tools::stress::build::{self, Target};
+use lab_tools::stress::live::LiveTable;
+use lab_tools::stress::report::{failure_line, report_failures};
 use lab_tools::stress::runner::{self, Outcome, Plan};
 use lab_tools::stress::select;
 use lab_tools::stress::table::{self, Row};
@@ -179,116 +180,6 @@ fn run(args: Args) -> Result<()> {
         std::process::exit(1);
     }
     Ok(())
-}
-
-/// The progress bar under a table whose rows are redrawn as runs end.
-struct LiveTable {
-    _multi: MultiProgress,
-    header: ProgressBar,
-    rows: Vec<ProgressBar>,
-    progress: ProgressBar,
-    width: usize,
-}
-
-impl LiveTable {
-    fn new(rows: &[Row], total: usize) -> LiveTable {
-        let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr());
-        let width = table::test_width(rows);
-        let text =
-            ProgressStyle::with_template("{msg}").unwrap_or_else(|_| ProgressStyle::default_bar());
-        let header = multi.add(ProgressBar::new(0).with_style(text.clone()));
-        header.set_message(table::header(width));
-        let bars = rows
-            .iter()
-            .map(|row| {
-                let bar = multi.add(ProgressBar::new(0).with_style(text.clone()));
-                bar.set_message(table::line(row, width));
-                bar
-            })
-            .collect();
-        let style = ProgressStyle::with_template(
-            "[{elapsed_precise}] {bar:40.cyan/blue} {pos}/{len} runs, {msg} (eta {eta})",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar());
-        let progress = multi.add(ProgressBar::new(total as u64).with_style(style));
-        progress.set_message("0 failed");
-        LiveTable {
-            _multi: multi,
-            header,
-            rows: bars,
-            progress,
-            width,
-        }
-    }
-
-    fn update(&self, rows: &[Row], index: usize) {
-        if let Some(bar) = self.rows.get(index) {
-            bar.set_message(table::line(&rows[index], self.width));
-        }
-        let failed: usize = rows.iter().map(|r| r.failures).sum();
-        self.progress.set_message(format!("{failed} failed"));
-        self.progress.inc(1);
-    }
-
-    fn println(&self, line: &str) {
-        self.progress.suspend(|| eprintln!("{line}"));
-    }
-
-    fn finish(&self) {
-        self.header.finish_and_clear();
-        for bar in &self.rows {
-            bar.finish_and_clear();
-        }
-        self.progress.finish_and_clear();
-    }
-}
-
-fn failure_line(outcome: &Outcome) -> String {
-    let seed = outcome
-        .job
-        .seed
-        .map(|s| format!(" seed {s}"))
-        .unwrap_or_default();
-    format!(
-        "FAIL {} run {}{seed}: {} ({})",
-        outcome.job.test,
-        outcome.job.run,
-        outcome.failure.as_deref().unwrap_or("no panic message"),
-        outcome
-            .kept
-            .as_ref()
-            .map(|p| p.display().to_string())
-            .unwrap_or_default()
-    )
-}
-
-fn report_failures(target: &Target, failed: &[Outcome]) {
-    if failed.is_empty() {
-        println!("\nno failures");
-        return;
-    }
-    println!("\n{} failing run(s):", failed.len());
-    for outcome in failed {
-        println!("  {}", failure_line(outcome));
-        if let Some(seed) = outcome.job.seed {
-            println!(
-                "    replay: {}",
-                target.replay_command(&outcome.job.test, seed)
-            );
-        }
-        if let Some((log, same)) = &outcome.replay {
-            let verdict = if *same {
-                "replayed with LAB_LOG=debug, failed the same way"
-            } else {
-                "replayed with LAB_LOG=debug, but did NOT fail the same way"
-            };
-            println!("    {verdict}: {}", log.display());
-            println!(
-                "    read it: cargo run -q -p lab-tools --bin logs -- {}",
-                log.display()
-            );
-        }
-    }
 }
 
 /// A seed that differs from one invocation to the next.
