@@ -2,6 +2,8 @@
 //! voter grants every candidate whose term is at least its own, even after voting for another
 //! in that term. Two peers that stand at once can then both win: some seeds fail
 //! `initial_election` with two leaders in a term, others pass.
+//!
+//! Built only with the `broken-fixture` feature, so that `cargo test` never runs it.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};

@@ -75,6 +75,7 @@ fn twenty_simulated_runs_of_the_lab_raft_pass() {
         .find_map(|line| line.trim().strip_prefix("initial_election_2A: seeds "))
         .unwrap_or_else(|| panic!("no seeds printed:\n{stdout}"));
     let mut seeds: Vec<&str> = seeds.split_whitespace().collect();
+    seeds.sort_unstable();
     seeds.dedup();
     assert_eq!(seeds.len(), 20, "seeds are distinct: {seeds:?}");
     assert!(stdout.contains("no failures"), "{stdout}");
@@ -91,6 +92,8 @@ fn a_broken_raft_fails_and_its_seed_replays_the_failure() {
             "lab-tools",
             "--test",
             "broken_raft",
+            "--features",
+            "broken-fixture",
             "--seed",
             "100",
             "-n",

@@ -64,6 +64,11 @@ struct Args {
     /// The test target (file under tests/) of that package.
     #[arg(long, default_value = "lab")]
     test: String,
+
+    /// Cargo features to build that package with (lab-tools' broken fixture needs
+    /// `broken-fixture`).
+    #[arg(long)]
+    features: Option<String>,
 }
 
 fn main() {
@@ -86,6 +91,7 @@ fn run(args: Args) -> Result<()> {
     let target = Target {
         package: args.package.clone(),
         test: args.test.clone(),
+        features: args.features.clone(),
         sim: args.sim,
     };
     eprintln!(

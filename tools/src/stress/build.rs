@@ -10,6 +10,8 @@ use anyhow::{bail, Context, Result};
 pub struct Target {
     pub package: String,
     pub test: String,
+    /// Cargo features to build with, if any (`--features`).
+    pub features: Option<String>,
     pub sim: bool,
 }
 
@@ -19,6 +21,9 @@ impl Target {
         let mut args: Vec<String> = ["test", "-p", &self.package, "--test", &self.test]
             .map(str::to_owned)
             .to_vec();
+        if let Some(features) = &self.features {
+            args.extend(["--features".to_owned(), features.clone()]);
+        }
         if self.sim {
             args.extend(["--release", "--target-dir", "target/sim"].map(str::to_owned));
         }
@@ -125,6 +130,7 @@ mod tests {
         let target = Target {
             package: "raft".into(),
             test: "lab".into(),
+            features: None,
             sim: true,
         };
         assert_eq!(
