@@ -43,7 +43,11 @@ pub fn render(log: &Log, title: &str) -> String {
 }
 
 fn summary(log: &Log, timeline: &Timeline) -> String {
-    let mut out = String::from("<p class=\"summary\">");
+    let mut out = String::new();
+    if let Some(description) = &log.description {
+        let _ = writeln!(out, "<p class=\"description\">{}</p>", esc(description));
+    }
+    out.push_str("<p class=\"summary\">");
     let _ = write!(
         out,
         "{} peers, {:.3} s, {} log lines, {} elections won",

@@ -38,6 +38,8 @@ pub struct Log {
     pub failure: Option<Failure>,
     /// From the replay hint (`simulation failed with seed N`).
     pub seed: Option<u64>,
+    /// The tester's description of the test (`Test (2A): initial election`), if printed.
+    pub description: Option<String>,
 }
 
 impl Log {
@@ -75,6 +77,10 @@ impl Log {
                 }
             } else if let Some(seed) = hint_seed(line) {
                 log.seed.get_or_insert(seed);
+            } else if let Some(at) = line.find("Test (") {
+                let description = line[at..].trim_end_matches(" ...").trim();
+                log.description
+                    .get_or_insert_with(|| description.to_owned());
             }
         }
         log
@@ -211,6 +217,7 @@ mod tests {
     fn the_panic_and_the_seed_are_found() {
         let log = Log::parse(
             "test initial_election_2A ...    0.500000 INFO  tester           S0 connected\n\
+             Test (2A): initial election ...\n\
              thread 'initial_election_2A' panicked at tester/src/config.rs:273:21:\n\
              term 1 has 2 (>1) leaders\n\
              simulation failed with seed 42; replay it with:\n",
@@ -222,5 +229,9 @@ mod tests {
         assert_eq!(log.seed, Some(42));
         assert_eq!(log.peers(), 1);
         assert_eq!(log.lines.len(), 1);
+        assert_eq!(
+            log.description.as_deref(),
+            Some("Test (2A): initial election")
+        );
     }
 }
