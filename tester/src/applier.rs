@@ -83,6 +83,7 @@ impl Applied {
                 }
             }
         }
+        log::debug!(target: "tester::apply", "S{peer} applied {index}");
         let previous_ok = index >= 1 && self.logs[peer].contains_key(&(index - 1));
         self.logs[peer].insert(index, command);
         self.max_index = self.max_index.max(index);

@@ -139,6 +139,7 @@ impl<R: RaftPeer> Config<R> {
             shared.rafts[i].take()
         };
         if let Some(raft) = raft {
+            log::info!(target: "tester", "S{i} crashed");
             raft.kill();
         }
         let mut shared = self.shared();
@@ -154,6 +155,7 @@ impl<R: RaftPeer> Config<R> {
     /// save).
     pub fn start1(&self, i: usize) {
         self.crash1(i);
+        log::info!(target: "tester", "S{i} started");
         let end_names: Vec<String> = (0..self.n).map(|_| random::string(20)).collect();
         let ends = end_names
             .iter()
@@ -210,6 +212,7 @@ impl<R: RaftPeer> Config<R> {
 
     /// Attaches peer `i` to the network.
     pub fn connect(&self, i: usize) {
+        log::info!(target: "tester", "S{i} connected");
         let mut shared = self.shared();
         shared.connected[i] = true;
         for j in 0..self.n {
@@ -225,6 +228,7 @@ impl<R: RaftPeer> Config<R> {
 
     /// Detaches peer `i` from the network.
     pub fn disconnect(&self, i: usize) {
+        log::info!(target: "tester", "S{i} disconnected");
         let mut shared = self.shared();
         shared.connected[i] = false;
         for j in 0..self.n {
@@ -288,13 +292,16 @@ impl<R: RaftPeer> Config<R> {
             }
             for (term, peers) in &leaders {
                 if peers.len() > 1 {
+                    log::info!(target: "tester", "failed: term {term} has {} (>1) leaders", peers.len());
                     panic!("term {term} has {} (>1) leaders", peers.len());
                 }
             }
-            if let Some((_, peers)) = leaders.last_key_value() {
+            if let Some((term, peers)) = leaders.last_key_value() {
+                log::info!(target: "tester", "check_one_leader: S{} in T{term}", peers[0]);
                 return peers[0];
             }
         }
+        log::info!(target: "tester", "failed: expected one leader, got none");
         panic!("expected one leader, got none");
     }
 
@@ -422,6 +429,7 @@ impl<R: RaftPeer> Config<R> {
             while t1.elapsed() < Duration::from_secs(2) {
                 let (count, applied) = self.n_committed(index);
                 if count > 0 && count >= expected_servers && applied.as_ref() == Some(&bytes) {
+                    log::info!(target: "tester", "one({command:?}): committed at index {index}");
                     return index;
                 }
                 sleep(Duration::from_millis(20)).await;
@@ -435,6 +443,7 @@ impl<R: RaftPeer> Config<R> {
 
     /// Fails the test with `message`, and the likely cause when the tester sees one.
     fn fail_with_cause(&self, message: String) -> ! {
+        log::info!(target: "tester", "failed: {message}");
         let cause = self.shared().applied.stuck_in_snapshot();
         match cause {
             Some(cause) => panic!("{message}\n  likely cause: {cause}"),
