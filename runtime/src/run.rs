@@ -77,10 +77,23 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
+    block_on_at(seed, limit, Location::caller(), future)
+}
+
+/// `block_on_within` for a main future started at `started_at`.
+fn block_on_at<F>(
+    seed: u64,
+    limit: std::time::Duration,
+    started_at: &'static Location<'static>,
+    future: F,
+) -> F::Output
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
     logging::init();
     watch::install_panic_hook();
     let limit = env_number(WATCHDOG_VAR).map_or(limit, std::time::Duration::from_secs);
-    let started_at = Location::caller();
     let run = Arc::new(Run::default());
     let test = std::thread::current().name().map(str::to_owned);
     // The runtime's thread takes the test's name, so that panic messages name the test.
@@ -222,6 +235,7 @@ fn stuck_report(run: &Run, test: Option<String>, seed: u64, limit: std::time::Du
 /// Runs one test body. In real time, once. In simulation, once per seed: from `LAB_SEED`
 /// (a random seed when unset), `LAB_SEEDS` seeds in a row (1 when unset). A failing seed is
 /// printed with the command that replays it.
+#[track_caller]
 pub fn run_test<F, Fut>(test: F)
 where
     F: Fn() -> Fut,
@@ -231,20 +245,23 @@ where
 }
 
 /// [`run_test`] with a watchdog limit of one's own for each run (see [`block_on_within`]).
+#[track_caller]
 pub fn run_test_within<F, Fut>(limit: std::time::Duration, test: F)
 where
     F: Fn() -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
+    let started_at = Location::caller();
     if MODE == Mode::Real {
-        block_on_within(0, limit, test());
+        block_on_at(0, limit, started_at, test());
         return;
     }
     let first = env_number(SEED_VAR).unwrap_or_else(fresh_seed);
     let count = env_number(SEEDS_VAR).unwrap_or(1).max(1);
     for seed in seeds(first, count) {
-        if let Err(panic) = catch_unwind(AssertUnwindSafe(|| block_on_within(seed, limit, test())))
-        {
+        if let Err(panic) = catch_unwind(AssertUnwindSafe(|| {
+            block_on_at(seed, limit, started_at, test())
+        })) {
             eprintln!("{}", replay_hint(seed));
             resume_unwind(panic);
         }

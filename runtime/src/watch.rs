@@ -6,7 +6,6 @@ use std::cell::RefCell;
 use std::future::Future;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe, Location};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Once, PoisonError};
 use std::task::{Context, Poll, Waker};
 
@@ -26,9 +25,9 @@ pub(crate) struct Run {
 /// What one thread of a run is doing.
 struct ThreadState {
     name: String,
-    /// Where the task being polled was spawned, while a poll runs.
-    polling: Mutex<Option<&'static Location<'static>>>,
-    polls: AtomicU64,
+    /// Where the task being polled was spawned (and whether it is the main future), while
+    /// a poll runs.
+    polling: Mutex<Option<(&'static Location<'static>, bool)>>,
 }
 
 thread_local! {
@@ -65,7 +64,6 @@ impl Run {
         let state = Arc::new(ThreadState {
             name,
             polling: Mutex::new(None),
-            polls: AtomicU64::new(0),
         });
         lock(&self.threads).push(state.clone());
         CURRENT.with(|current| *current.borrow_mut() = Some((self.clone(), state)));
@@ -76,11 +74,15 @@ impl Run {
         lock(&self.threads)
             .iter()
             .filter_map(|thread| {
-                let at = (*lock(&thread.polling))?;
+                let (at, main) = (*lock(&thread.polling))?;
+                let what = if main {
+                    format!("the test's main future, started at {at}")
+                } else {
+                    format!("the task spawned at {at}")
+                };
                 Some(format!(
-                    "thread `{}` is inside a poll of the task spawned at {at} (its poll number {})",
-                    thread.name,
-                    thread.polls.load(Ordering::Relaxed)
+                    "thread `{}` is inside a poll of {what}",
+                    thread.name
                 ))
             })
             .collect()
@@ -162,8 +164,7 @@ impl<F: Future> Future for Tracked<F> {
         let this = self.get_mut();
         let current = current();
         if let Some((_, thread)) = &current {
-            *lock(&thread.polling) = Some(this.spawned_at);
-            thread.polls.fetch_add(1, Ordering::Relaxed);
+            *lock(&thread.polling) = Some((this.spawned_at, !this.fails_run));
         }
         let outcome = catch_unwind(AssertUnwindSafe(|| this.future.as_mut().poll(cx)));
         if let Some((run, thread)) = &current {
