@@ -36,6 +36,8 @@ struct ClusterState {
     kills: usize,
     /// What an instance saves as it is killed, if set.
     last_words: Option<Vec<u8>>,
+    /// How many more `get_state` calls see the old terms, and the term after them.
+    term_change: Option<(usize, u64)>,
 }
 
 struct Instance {
@@ -74,10 +76,30 @@ impl Cluster {
         built
     }
 
+    /// Runs `test`, whose first poll makes the configuration, with this cluster's peers:
+    /// for the tester's own tests (`tester::tests`), which make theirs.
+    pub async fn run<F: std::future::Future>(self: &Arc<Self>, test: F) -> F::Output {
+        let mut test = std::pin::pin!(test);
+        let first = std::future::poll_fn(|cx| {
+            std::task::Poll::Ready(self.build(|| test.as_mut().poll(cx)))
+        })
+        .await;
+        match first {
+            std::task::Poll::Ready(output) => output,
+            std::task::Poll::Pending => test.await,
+        }
+    }
+
     /// A configuration of this cluster's peers.
     pub fn config(self: &Arc<Self>, unreliable: bool, snapshots: bool) -> Config<FakeRaft> {
         let n = self.state().peers.len();
         self.build(|| Config::new(n, unreliable, snapshots))
+    }
+
+    /// After `reads` more `get_state` calls (on any peer), every peer is in `term`: a Raft
+    /// whose term moves between two of the tester's looks.
+    pub fn change_term_after_reads(&self, reads: usize, term: u64) {
+        self.state().term_change = Some((reads, term));
     }
 
     pub fn set_state(&self, peer: usize, term: u64, leader: bool) {
@@ -244,7 +266,17 @@ impl RaftPeer for FakeRaft {
     }
 
     fn get_state(&self) -> (u64, bool) {
-        self.cluster.state().states[self.me]
+        let mut state = self.cluster.state();
+        match &mut state.term_change {
+            Some((0, term)) => {
+                let term = *term;
+                state.states.iter_mut().for_each(|s| s.0 = term);
+                state.term_change = None;
+            }
+            Some((reads, _)) => *reads -= 1,
+            None => {}
+        }
+        state.states[self.me]
     }
 
     fn snapshot(&self, index: u64, snapshot: Vec<u8>) {
