@@ -32,7 +32,11 @@ fn child_initial_election_with_a_moving_term() {
 fn a_changed_term_is_a_warning_that_a_passing_test_shows() {
     let exe = std::env::current_exe().expect("the test binary knows its path");
     let mut child = Command::new(exe)
-        .args(["--ignored", "--exact", "child_initial_election_with_a_moving_term"])
+        .args([
+            "--ignored",
+            "--exact",
+            "child_initial_election_with_a_moving_term",
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
