@@ -4,10 +4,9 @@
 
 mod fakes;
 
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use fakes::{Cluster, FakeRaft};
+use fakes::{run_child, Cluster, FakeRaft};
 use tester::harness::run_test;
 
 /// Go's initial election test, on peers whose term moves while the tester waits.
@@ -30,36 +29,23 @@ fn child_initial_election_with_a_moving_term() {
 
 #[test]
 fn a_changed_term_is_a_warning_that_a_passing_test_shows() {
-    let exe = std::env::current_exe().expect("the test binary knows its path");
-    let mut child = Command::new(exe)
-        .args([
+    // The test takes about 3 s in real time.
+    let child = run_child(
+        &[
             "--ignored",
             "--exact",
             "child_initial_election_with_a_moving_term",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the child starts");
-    // The test takes about 3 s in real time.
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        match child.try_wait() {
-            Ok(Some(_)) => break,
-            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(50)),
-            _ => {
-                let _ = child.kill();
-                panic!("the child still runs after 120 s");
-            }
-        }
-    }
-    let output = child.wait_with_output().expect("the child's output");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let all = format!("{stdout}{}", String::from_utf8_lossy(&output.stderr));
-    assert!(output.status.success(), "the child test passes:\n{all}");
+        ],
+        &[],
+        Duration::from_secs(120),
+    );
+    let all = &child.all;
+    assert!(child.passed, "the child test passes:\n{all}");
     assert!(
-        stdout.contains("warning: term changed even though there were no failures"),
+        child
+            .stdout
+            .contains("warning: term changed even though there were no failures"),
         "{all}"
     );
-    assert!(stdout.contains("  ... Passed --"), "{all}");
+    assert!(child.stdout.contains("  ... Passed --"), "{all}");
 }

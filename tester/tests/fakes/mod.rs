@@ -183,6 +183,50 @@ impl Cluster {
     }
 }
 
+/// What a child process printed, and whether its tests passed.
+pub struct ChildRun {
+    pub passed: bool,
+    pub stdout: String,
+    /// Standard output, then standard error.
+    pub all: String,
+}
+
+/// Runs this test binary again, with `args` and `envs`, for tests that must read what a
+/// test prints past `cargo test`'s capture, or that leave stuck threads behind. Fails the
+/// test if the child runs longer than `limit`.
+pub fn run_child(args: &[&str], envs: &[(&str, &str)], limit: std::time::Duration) -> ChildRun {
+    use std::process::{Command, Stdio};
+    let exe = std::env::current_exe().expect("the test binary knows its path");
+    let mut child = Command::new(exe)
+        .args(args)
+        .envs(envs.iter().copied())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the child starts");
+    let deadline = std::time::Instant::now() + limit;
+    loop {
+        match child.try_wait() {
+            Ok(Some(_)) => break,
+            Ok(None) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(50))
+            }
+            _ => {
+                let _ = child.kill();
+                panic!("the child {args:?} still runs after {limit:?}");
+            }
+        }
+    }
+    let output = child.wait_with_output().expect("the child's output");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let all = format!("{stdout}{}", String::from_utf8_lossy(&output.stderr));
+    ChildRun {
+        passed: output.status.success(),
+        stdout,
+        all,
+    }
+}
+
 /// Polls `condition` every 10 ms until it holds; fails the test after 5 s. Tests wait
 /// with this for what the tester's tasks do, instead of sleeping and hoping.
 pub async fn until(what: &str, mut condition: impl FnMut() -> bool) {
@@ -235,7 +279,15 @@ impl RaftPeer for FakeRaft {
     }
 
     fn service(&self) -> Service {
-        Service::new("Raft").method("Echo", |x: u64| x)
+        let held = Arc::new(Mutex::new(0u64));
+        Service::new("Raft")
+            .method("Echo", |x: u64| x)
+            .method("Deadlock", move |x: u64| {
+                // A handler that takes a lock it already holds: Linux's std Mutex blocks.
+                let _held = held.lock().unwrap_or_else(PoisonError::into_inner);
+                let again = held.lock().unwrap_or_else(PoisonError::into_inner);
+                *again + x
+            })
     }
 
     fn start(&self, command: Vec<u8>) -> Option<(u64, u64)> {
