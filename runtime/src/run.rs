@@ -217,7 +217,10 @@ fn stuck_report(run: &Run, test: Option<String>, seed: u64, limit: std::time::Du
     };
     let mut busy = run.busy_threads();
     if busy.is_empty() {
-        busy.push("no thread is inside a poll of a task: the runtime itself waits".to_owned());
+        busy.push(
+            "no thread is inside a task: every task waits, for a wake-up that never comes"
+                .to_owned(),
+        );
     }
     format!(
         "{test}{seed} did not finish within {} s of wall-clock time: it is stuck, most likely \
