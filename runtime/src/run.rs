@@ -38,7 +38,8 @@ pub const SEED_VAR: &str = "LAB_SEED";
 pub const SEEDS_VAR: &str = "LAB_SEEDS";
 
 /// Environment variable: the watchdog's limit, in whole seconds of wall-clock time, for one
-/// run of [`block_on`] (one seed in simulation). It overrides the limit a caller chose.
+/// run of [`block_on`] (one seed in simulation). It overrides the limit a caller chose; 0
+/// turns the watchdog off (to attach a debugger to a stuck test).
 pub const WATCHDOG_VAR: &str = "LAB_WATCHDOG_SECS";
 
 /// The watchdog's limit unless a caller or `LAB_WATCHDOG_SECS` chooses another: Go's limit
@@ -118,7 +119,12 @@ where
     if let Err(err) = spawned {
         panic!("cannot start a thread for the runtime: {err}");
     }
-    match done_rx.recv_timeout(limit) {
+    let outcome = if limit.is_zero() {
+        done_rx.recv().map_err(|_| RecvTimeoutError::Disconnected)
+    } else {
+        done_rx.recv_timeout(limit)
+    };
+    match outcome {
         Ok(Outcome::Done(output)) => output,
         Ok(Outcome::Panicked(panic)) => resume_unwind(panic),
         Ok(Outcome::Failed(failure)) => panic!("{failure}"),
@@ -227,8 +233,8 @@ fn stuck_report(run: &Run, test: Option<String>, seed: u64, limit: std::time::Du
          on a deadlock, or a loop that never awaits (a std Mutex taken twice or in opposite \
          orders, a blocking call or a busy loop in a task).\n  {}\n\
          The stuck threads are left behind; the other tests go on. To see where each thread \
-         is, run this test alone with {WATCHDOG_VAR}=100000 and, while it hangs, run \
-         `gdb -p PID -batch -ex 'thread apply all bt'` (PID was {} this time).",
+         is, run this test alone with {WATCHDOG_VAR}=0 (no watchdog) and, while it hangs, \
+         run `gdb -p PID -batch -ex 'thread apply all bt'` (PID was {} this time).",
         limit.as_secs(),
         busy.join("\n  "),
         std::process::id()
