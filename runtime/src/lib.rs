@@ -8,7 +8,6 @@
 //! * simulated time (build with `RUSTFLAGS="--cfg madsim"`): the deterministic madsim
 //!   executor, where time jumps to the next timer as soon as every task waits and all
 //!   randomness comes from one seed, so a run is replayed exactly from its seed.
-
 //!
 //! Neither a panicking task nor a stuck thread goes unnoticed: a task's panic, or
 //! [`fail_run`], fails the run at once, and a watchdog on a thread of its own fails a run
