@@ -228,10 +228,19 @@ fn stuck_report(run: &Run, test: Option<String>, seed: u64, limit: std::time::Du
                 .to_owned(),
         );
     }
+    let lines = run.last_lines();
+    let lines = if lines.is_empty() {
+        format!(
+            "Run it with {}=debug to see its last log lines here.",
+            logging::LOG_VAR
+        )
+    } else {
+        format!("Its last log lines:\n    {}", lines.join("\n    "))
+    };
     format!(
         "{test}{seed} did not finish within {} s of wall-clock time: it is stuck, most likely \
          on a deadlock, or a loop that never awaits (a std Mutex taken twice or in opposite \
-         orders, a blocking call or a busy loop in a task).\n  {}\n\
+         orders, a blocking call or a busy loop in a task).\n  {}\n{lines}\n\
          The stuck threads are left behind; the other tests go on. To see where each thread \
          is, run this test alone with {WATCHDOG_VAR}=0 (no watchdog) and, while it hangs, \
          run `gdb -p PID -batch -ex 'thread apply all bt'` (PID was {} this time).",

@@ -20,7 +20,12 @@ pub(crate) struct Run {
     /// Wakes `block_on`'s race when a failure is recorded.
     waker: Mutex<Option<Waker>>,
     threads: Mutex<Vec<Arc<ThreadState>>>,
+    /// The run's last log lines (with `LAB_LOG` on), for the watchdog's report.
+    last_lines: Mutex<std::collections::VecDeque<String>>,
 }
+
+/// How many of a run's last log lines the watchdog shows.
+const LAST_LINES: usize = 20;
 
 /// What one thread of a run is doing.
 struct ThreadState {
@@ -86,6 +91,24 @@ impl Run {
                 ))
             })
             .collect()
+    }
+}
+
+impl Run {
+    /// The run's last log lines, oldest first.
+    pub(crate) fn last_lines(&self) -> Vec<String> {
+        lock(&self.last_lines).iter().cloned().collect()
+    }
+}
+
+/// Keeps `line`, logged by this thread, among its run's last lines.
+pub(crate) fn note_log_line(line: &str) {
+    if let Some((run, _)) = current() {
+        let mut lines = lock(&run.last_lines);
+        if lines.len() == LAST_LINES {
+            lines.pop_front();
+        }
+        lines.push_back(line.trim_end().to_owned());
     }
 }
 

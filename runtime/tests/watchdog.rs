@@ -12,6 +12,7 @@ use lab_runtime::{block_on, run_test, Mode, MODE};
 
 /// A handler that takes a lock it already holds.
 fn handle(state: &Mutex<u64>) -> u64 {
+    log::info!("the handler takes its lock twice");
     let _held = state.lock().unwrap_or_else(|e| e.into_inner());
     // Linux's std Mutex blocks on a second lock by the same thread, as Go's does.
     let again = state.lock().unwrap_or_else(|e| e.into_inner());
@@ -58,6 +59,7 @@ fn a_stuck_run_fails_and_the_next_tests_still_run() {
     let mut child = Command::new(exe)
         .args(["--ignored", "--test-threads=1", "child_"])
         .env("LAB_WATCHDOG_SECS", "2")
+        .env("LAB_LOG", "info")
         .env("LAB_SEED", "9")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -92,7 +94,13 @@ fn a_stuck_run_fails_and_the_next_tests_still_run() {
     ] {
         assert!(stdout.contains(line), "no {line:?} in:\n{all}");
     }
-    // The report names the task each stuck thread polls: where it was spawned.
+    // The report shows the run's last log lines, and names the task each stuck thread
+    // polls: where it was spawned.
+    assert!(stdout.contains("Its last log lines:"), "{all}");
+    assert!(
+        stdout.contains("INFO  watchdog         the handler takes its lock twice"),
+        "{all}"
+    );
     assert!(
         stdout.contains("spawned at runtime/tests/watchdog.rs:"),
         "{all}"
