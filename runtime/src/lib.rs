@@ -8,11 +8,21 @@
 //! * simulated time (build with `RUSTFLAGS="--cfg madsim"`): the deterministic madsim
 //!   executor, where time jumps to the next timer as soon as every task waits and all
 //!   randomness comes from one seed, so a run is replayed exactly from its seed.
+//!
+//! Neither a panicking task nor a stuck thread goes unnoticed: a task's panic, or
+//! [`fail_run`], fails the run at once, and a watchdog on a thread of its own fails a run
+//! that does not finish in time, however its threads are stuck.
 
+pub mod console;
 pub mod logging;
 pub mod random;
 mod run;
 pub mod task;
 pub mod time;
+mod watch;
 
-pub use run::{block_on, run_test, Mode, MODE};
+pub use run::{
+    block_on, block_on_within, run_test, run_test_within, Mode, DEFAULT_WATCHDOG_LIMIT, MODE,
+    SEEDS_VAR, SEED_VAR, WATCHDOG_VAR,
+};
+pub use watch::fail_run;

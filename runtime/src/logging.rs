@@ -24,15 +24,17 @@ pub fn init() {
             .parse_env(env_logger::Env::new().filter(LOG_VAR))
             .format(|out, record| {
                 let at = since_run_start();
-                writeln!(
-                    out,
+                let line = format!(
                     "{:>4}.{:06} {:<5} {:<16} {}",
                     at.as_secs(),
                     at.subsec_micros(),
                     record.level(),
                     record.target(),
                     record.args()
-                )
+                );
+                // Kept for the watchdog's report, should the run get stuck.
+                crate::watch::note_log_line(&line);
+                writeln!(out, "{line}")
             })
             .try_init();
     });

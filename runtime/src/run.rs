@@ -1,9 +1,15 @@
 //! Running a future, or a whole test, on the runtime of this build.
 
+use std::any::Any;
 use std::future::Future;
-use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe, Location};
+#[cfg(not(madsim))]
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::Arc;
 
 use crate::logging;
+use crate::watch::{self, Race, Run, Tracked};
 
 /// Which clock this build runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,35 +37,151 @@ pub const SEED_VAR: &str = "LAB_SEED";
 /// Environment variable: how many seeds to run, one after another, from the first.
 pub const SEEDS_VAR: &str = "LAB_SEEDS";
 
+/// Environment variable: the watchdog's limit, in whole seconds of wall-clock time, for one
+/// run of [`block_on`] (one seed in simulation). It overrides the limit a caller chose; 0
+/// turns the watchdog off (to attach a debugger to a stuck test).
+pub const WATCHDOG_VAR: &str = "LAB_WATCHDOG_SECS";
+
+/// The watchdog's limit unless a caller or `LAB_WATCHDOG_SECS` chooses another: Go's limit
+/// on one test. A simulated seed takes seconds at most; virtual time stops when a thread
+/// blocks, so only a wall clock can tell.
+pub const DEFAULT_WATCHDOG_LIMIT: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// How long real-time tasks left running after a run may take to stop before they are left
+/// behind (tokio drops a task only when it yields).
+#[cfg(not(madsim))]
+const SHUTDOWN_LIMIT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Runs `future` to completion on a fresh runtime: in simulation from `seed`, in real time
 /// on a new multi-threaded runtime (where the seed plays no part). Tasks still running when
 /// `future` completes are dropped with the runtime (in simulation, after 30 virtual seconds
 /// in which they may finish). A panic in `future` is re-raised here.
+///
+/// The run fails at once, with the message here, when a task spawned through
+/// [`crate::task::spawn`] panics or [`crate::fail_run`] is called. The runtime runs on a
+/// thread of its own, watched from this one: a run still going after
+/// [`DEFAULT_WATCHDOG_LIMIT`] of wall-clock time (or `LAB_WATCHDOG_SECS`) is stuck, and
+/// this thread panics with a report while the stuck threads are left behind.
+#[track_caller]
 pub fn block_on<F>(seed: u64, future: F) -> F::Output
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
+    block_on_within(seed, DEFAULT_WATCHDOG_LIMIT, future)
+}
+
+/// [`block_on`] with a watchdog limit of one's own (`LAB_WATCHDOG_SECS` still overrides it).
+#[track_caller]
+pub fn block_on_within<F>(seed: u64, limit: std::time::Duration, future: F) -> F::Output
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    block_on_at(seed, limit, Location::caller(), future)
+}
+
+/// `block_on_within` for a main future started at `started_at`.
+fn block_on_at<F>(
+    seed: u64,
+    limit: std::time::Duration,
+    started_at: &'static Location<'static>,
+    future: F,
+) -> F::Output
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
     logging::init();
+    watch::install_panic_hook();
+    let limit = env_number(WATCHDOG_VAR).map_or(limit, std::time::Duration::from_secs);
+    let run = Arc::new(Run::default());
+    let test = std::thread::current().name().map(str::to_owned);
+    // The runtime's thread takes the test's name, so that panic messages name the test.
+    let name = test.clone().unwrap_or_else(|| "lab-runtime".to_owned());
+    let (done_tx, done_rx) = mpsc::channel();
+    let spawned = std::thread::Builder::new().name(name.clone()).spawn({
+        let run = run.clone();
+        move || {
+            run.enter();
+            let outcome = catch_unwind(AssertUnwindSafe(|| {
+                run_on_runtime(seed, &run, &name, Tracked::new(future, started_at, false))
+            }));
+            let outcome = match (run.failure(), outcome) {
+                (Some(failure), _) | (None, Ok(Err(failure))) => Outcome::Failed(failure),
+                (None, Ok(Ok(output))) => Outcome::Done(output),
+                (None, Err(panic)) => Outcome::Panicked(panic),
+            };
+            watch::leave();
+            let _ = done_tx.send(outcome);
+        }
+    });
+    if let Err(err) = spawned {
+        panic!("cannot start a thread for the runtime: {err}");
+    }
+    let outcome = if limit.is_zero() {
+        done_rx.recv().map_err(|_| RecvTimeoutError::Disconnected)
+    } else {
+        done_rx.recv_timeout(limit)
+    };
+    match outcome {
+        Ok(Outcome::Done(output)) => output,
+        Ok(Outcome::Panicked(panic)) => resume_unwind(panic),
+        Ok(Outcome::Failed(failure)) => panic!("{failure}"),
+        Err(RecvTimeoutError::Timeout) => panic!("{}", stuck_report(&run, test, seed, limit)),
+        Err(RecvTimeoutError::Disconnected) => {
+            panic!("the runtime's thread ended without a result")
+        }
+    }
+}
+
+enum Outcome<T> {
+    Done(T),
+    Panicked(Box<dyn Any + Send>),
+    Failed(String),
+}
+
+/// Runs the main future on this thread's fresh runtime, raced against the run's failure.
+fn run_on_runtime<F>(seed: u64, run: &Arc<Run>, name: &str, main: F) -> Result<F::Output, String>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
     #[cfg(madsim)]
     {
+        let _ = name;
         let runtime =
             madsim::runtime::Runtime::with_seed_and_config(seed, madsim::Config::default());
-        runtime.block_on(async move {
+        let main = async move {
             logging::mark_run_start();
-            let output = future.await;
+            let output = main.await;
             // madsim never frees the tasks still pending when its runtime is dropped (tokio
             // does). Virtual time costs nothing: let them run on, so that stopped peers exit
             // and calls waiting out a silence end, and what they hold is freed.
             crate::time::sleep(WIND_DOWN).await;
             output
+        };
+        runtime.block_on(Race {
+            run: run.clone(),
+            main: Box::pin(main),
         })
     }
     #[cfg(not(madsim))]
     {
         let _ = seed;
+        let workers = AtomicUsize::new(0);
+        let worker_name = name.to_owned();
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .enable_time()
+            .thread_name_fn(move || {
+                let n = workers.fetch_add(1, Ordering::Relaxed);
+                format!("{worker_name} worker {n}")
+            })
+            .on_thread_start({
+                let run = run.clone();
+                move || run.enter()
+            })
+            .on_thread_stop(watch::leave)
             .build()
             .unwrap_or_else(|err| panic!("cannot start the tokio runtime: {err}"));
         // The future runs as a task on a worker thread, not on this thread: the tasks it
@@ -67,10 +189,23 @@ where
         // thread switch.
         let main = runtime.spawn(async move {
             logging::mark_run_start();
-            future.await
+            main.await
         });
-        match runtime.block_on(main) {
-            Ok(output) => output,
+        let outcome = runtime.block_on(Race {
+            run: run.clone(),
+            main: Box::pin(main),
+        });
+        let t0 = std::time::Instant::now();
+        runtime.shutdown_timeout(SHUTDOWN_LIMIT);
+        if t0.elapsed() >= SHUTDOWN_LIMIT {
+            crate::console::warning(&format!(
+                "tasks of `{name}` still ran {} s after it ended, and are left behind: \
+                 a deadlock, or a loop that never awaits?",
+                SHUTDOWN_LIMIT.as_secs()
+            ));
+        }
+        match outcome? {
+            Ok(output) => Ok(output),
             Err(err) => match err.try_into_panic() {
                 Ok(panic) => resume_unwind(panic),
                 Err(err) => panic!("the test's main task was cancelled: {err}"),
@@ -79,26 +214,81 @@ where
     }
 }
 
+/// The watchdog's report on a run that did not finish in time.
+fn stuck_report(run: &Run, test: Option<String>, seed: u64, limit: std::time::Duration) -> String {
+    let test = test.map_or_else(|| "the run".to_owned(), |t| format!("test `{t}`"));
+    let seed = match MODE {
+        Mode::Simulated => format!(" (simulation, seed {seed})"),
+        Mode::Real => String::new(),
+    };
+    let mut busy = run.busy_threads();
+    if busy.is_empty() {
+        busy.push(
+            "no thread is inside a task: every task waits, for a wake-up that never comes"
+                .to_owned(),
+        );
+    }
+    let lines = run.last_lines();
+    let lines = if lines.is_empty() {
+        format!(
+            "Run it with {}=debug to see its last log lines here.",
+            logging::LOG_VAR
+        )
+    } else {
+        format!("Its last log lines:\n    {}", lines.join("\n    "))
+    };
+    format!(
+        "{test}{seed} did not finish within {} s of wall-clock time: it is stuck, most likely \
+         on a deadlock, or a loop that never awaits (a std Mutex taken twice or in opposite \
+         orders, a blocking call or a busy loop in a task).\n  {}\n{lines}\n\
+         The stuck threads are left behind; the other tests go on. To see where each thread \
+         is, run this test alone with {WATCHDOG_VAR}=0 (no watchdog) and, while it hangs, \
+         run `gdb -p PID -batch -ex 'thread apply all bt'` (PID was {} this time).",
+        limit.as_secs(),
+        busy.join("\n  "),
+        std::process::id()
+    )
+}
+
 /// Runs one test body. In real time, once. In simulation, once per seed: from `LAB_SEED`
 /// (a random seed when unset), `LAB_SEEDS` seeds in a row (1 when unset). A failing seed is
 /// printed with the command that replays it.
+#[track_caller]
 pub fn run_test<F, Fut>(test: F)
 where
     F: Fn() -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
+    run_test_within(DEFAULT_WATCHDOG_LIMIT, test);
+}
+
+/// [`run_test`] with a watchdog limit of one's own for each run (see [`block_on_within`]).
+#[track_caller]
+pub fn run_test_within<F, Fut>(limit: std::time::Duration, test: F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let started_at = Location::caller();
     if MODE == Mode::Real {
-        block_on(0, test());
+        block_on_at(0, limit, started_at, test());
         return;
     }
     let first = env_number(SEED_VAR).unwrap_or_else(fresh_seed);
     let count = env_number(SEEDS_VAR).unwrap_or(1).max(1);
-    for seed in first..first.saturating_add(count) {
-        if let Err(panic) = catch_unwind(AssertUnwindSafe(|| block_on(seed, test()))) {
+    for seed in seeds(first, count) {
+        if let Err(panic) = catch_unwind(AssertUnwindSafe(|| {
+            block_on_at(seed, limit, started_at, test())
+        })) {
             eprintln!("{}", replay_hint(seed));
             resume_unwind(panic);
         }
     }
+}
+
+/// `count` seeds in a row from `first`, wrapping past `u64::MAX` to 0.
+fn seeds(first: u64, count: u64) -> impl Iterator<Item = u64> {
+    (0..count).map(move |i| first.wrapping_add(i))
 }
 
 fn env_number(name: &str) -> Option<u64> {
@@ -162,6 +352,16 @@ mod tests {
         }
         let outcome = catch_unwind(|| run_test(|| async { panic!("deliberate") }));
         assert!(outcome.is_err());
+    }
+
+    #[test]
+    fn the_last_seed_runs_too() {
+        assert_eq!(seeds(u64::MAX, 1).collect::<Vec<_>>(), vec![u64::MAX]);
+        assert_eq!(
+            seeds(u64::MAX - 1, 3).collect::<Vec<_>>(),
+            vec![u64::MAX - 1, u64::MAX, 0]
+        );
+        assert_eq!(seeds(7, 2).collect::<Vec<_>>(), vec![7, 8]);
     }
 
     #[test]

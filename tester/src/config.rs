@@ -31,6 +31,9 @@ pub struct Config<R: RaftPeer> {
     net: Network,
     snapshots: bool,
     shared: Arc<Mutex<Shared<R>>>,
+    /// The running peers again, for `Drop` alone: with `&mut self` it reads them without a
+    /// lock, so it kills them all even while an applier holds `shared`.
+    peers: Mutex<Vec<Option<Arc<R>>>>,
     /// When the configuration was made, for the time limit.
     start: Instant,
     stats: Mutex<Stats>,
@@ -75,6 +78,7 @@ impl<R: RaftPeer> Config<R> {
                 applied: Applied::new(n),
                 programming_error: None,
             })),
+            peers: Mutex::new((0..n).map(|_| None).collect()),
             start: Instant::now(),
             stats: Mutex::new(Stats::default()),
         };
@@ -138,6 +142,7 @@ impl<R: RaftPeer> Config<R> {
             }
             shared.rafts[i].take()
         };
+        self.peers.lock().unwrap_or_else(PoisonError::into_inner)[i] = None;
         if let Some(raft) = raft {
             log::info!(target: "tester", "S{i} crashed");
             raft.kill();
@@ -173,6 +178,7 @@ impl<R: RaftPeer> Config<R> {
         let (apply_tx, apply_rx) = apply_channel();
         let raft = Arc::new(R::make(ends, i, persister, apply_tx));
         self.shared().rafts[i] = Some(raft.clone());
+        self.peers.lock().unwrap_or_else(PoisonError::into_inner)[i] = Some(raft.clone());
         let shared = self.shared.clone();
         if self.snapshots {
             spawn(applier::apply_with_snapshots(
@@ -525,21 +531,23 @@ fn failed_agreement(command: &impl Debug) -> String {
 /// Go's `cleanup`: kill every peer and shut the network.
 impl<R: RaftPeer> Drop for Config<R> {
     fn drop(&mut self) {
-        // Not `lock`: a test that failed while holding the lock must not hang here. The
-        // peers are taken out, not copied: the appliers hold `Shared`, and a peer holds its
-        // applier's channel, so leaving them would keep both alive for good.
-        let rafts: Vec<Arc<R>> = match self.shared.try_lock() {
-            Ok(mut shared) => shared.rafts.iter_mut().filter_map(Option::take).collect(),
-            Err(std::sync::TryLockError::Poisoned(shared)) => shared
-                .into_inner()
-                .rafts
-                .iter_mut()
-                .filter_map(Option::take)
-                .collect(),
-            Err(std::sync::TryLockError::WouldBlock) => Vec::new(),
-        };
-        for raft in rafts {
+        // No lock to wait for: an applier may hold `shared` (another thread, in real time),
+        // and a test that failed holding it has released it (poisoned) by now.
+        let peers = self.peers.get_mut().unwrap_or_else(PoisonError::into_inner);
+        for raft in peers.iter_mut().filter_map(Option::take) {
             raft.kill();
+        }
+        // `Shared`'s references go too: the appliers hold `Shared`, and a peer holds its
+        // applier's channel, so leaving them would keep both alive for good in simulation
+        // (madsim never drops a pending task). Busy only in real time, where the runtime's
+        // end drops the appliers and so the cycle.
+        let shared = match self.shared.try_lock() {
+            Ok(shared) => Some(shared),
+            Err(std::sync::TryLockError::Poisoned(shared)) => Some(shared.into_inner()),
+            Err(std::sync::TryLockError::WouldBlock) => None,
+        };
+        if let Some(mut shared) = shared {
+            shared.rafts.iter_mut().for_each(|raft| *raft = None);
         }
         self.net.cleanup();
     }

@@ -1,15 +1,9 @@
-//! The two lines Go's tester prints for each test. They are written to the process's
-//! standard output directly, so that `cargo test`'s output capture does not swallow them.
+//! The lines Go's tester prints for each test, and its warnings. They are written to the
+//! process's standard output directly, so that `cargo test`'s output capture does not
+//! swallow them.
 
-use std::io::Write;
-
+use lab_runtime::console::print;
 use lab_runtime::{Mode, MODE};
-
-fn print(text: &str) {
-    let mut out = std::io::stdout().lock();
-    let _ = out.write_all(text.as_bytes());
-    let _ = out.flush();
-}
 
 /// `Test (2A): initial election ...`: printed at once in real time; in simulation, tests
 /// run in parallel threads, so the line waits to be printed with its result.
@@ -33,4 +27,10 @@ pub(crate) fn passed(
         Mode::Real => print(&line),
         Mode::Simulated => print(&format!("{description} ...\n{line}")),
     }
+}
+
+/// `warning: term changed even though there were no failures`: shown even when the test
+/// passes, as Go's tester shows it.
+pub(crate) fn warning(text: &str) {
+    lab_runtime::console::warning(text);
 }

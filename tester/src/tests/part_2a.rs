@@ -4,6 +4,7 @@
 use lab_runtime::random;
 use lab_runtime::time::{sleep, Duration};
 
+use crate::report;
 use crate::{Config, RaftPeer, ELECTION_TIMEOUT};
 
 pub async fn initial_election<R: RaftPeer>() {
@@ -23,7 +24,7 @@ pub async fn initial_election<R: RaftPeer>() {
     sleep(2 * ELECTION_TIMEOUT).await;
     let term2 = cfg.check_terms();
     if term1 != term2 {
-        println!("warning: term changed even though there were no failures");
+        report::warning("term changed even though there were no failures");
     }
 
     // There is still a leader.

@@ -38,6 +38,8 @@ struct ClusterState {
     kills: usize,
     /// What an instance saves as it is killed, if set.
     last_words: Option<Vec<u8>>,
+    /// How many more `get_state` calls see the old terms, and the term after them.
+    term_change: Option<(usize, u64)>,
 }
 
 struct Instance {
@@ -78,10 +80,30 @@ impl Cluster {
         built
     }
 
+    /// Runs `test`, whose first poll makes the configuration, with this cluster's peers:
+    /// for the tester's own tests (`tester::tests`), which make theirs.
+    pub async fn run<F: std::future::Future>(self: &Arc<Self>, test: F) -> F::Output {
+        let mut test = std::pin::pin!(test);
+        let first = std::future::poll_fn(|cx| {
+            std::task::Poll::Ready(self.build(|| test.as_mut().poll(cx)))
+        })
+        .await;
+        match first {
+            std::task::Poll::Ready(output) => output,
+            std::task::Poll::Pending => test.await,
+        }
+    }
+
     /// A configuration of this cluster's peers.
     pub fn config(self: &Arc<Self>, unreliable: bool, snapshots: bool) -> Config<FakeRaft> {
         let n = self.state().peers.len();
         self.build(|| Config::new(n, unreliable, snapshots))
+    }
+
+    /// After `reads` more `get_state` calls (on any peer), every peer is in `term`: a Raft
+    /// whose term moves between two of the tester's looks.
+    pub fn change_term_after_reads(&self, reads: usize, term: u64) {
+        self.state().term_change = Some((reads, term));
     }
 
     pub fn set_state(&self, peer: usize, term: u64, leader: bool) {
@@ -165,6 +187,50 @@ impl Cluster {
     }
 }
 
+/// What a child process printed, and whether its tests passed.
+pub struct ChildRun {
+    pub passed: bool,
+    pub stdout: String,
+    /// Standard output, then standard error.
+    pub all: String,
+}
+
+/// Runs this test binary again, with `args` and `envs`, for tests that must read what a
+/// test prints past `cargo test`'s capture, or that leave stuck threads behind. Fails the
+/// test if the child runs longer than `limit`.
+pub fn run_child(args: &[&str], envs: &[(&str, &str)], limit: std::time::Duration) -> ChildRun {
+    use std::process::{Command, Stdio};
+    let exe = std::env::current_exe().expect("the test binary knows its path");
+    let mut child = Command::new(exe)
+        .args(args)
+        .envs(envs.iter().copied())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the child starts");
+    let deadline = std::time::Instant::now() + limit;
+    loop {
+        match child.try_wait() {
+            Ok(Some(_)) => break,
+            Ok(None) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(50))
+            }
+            _ => {
+                let _ = child.kill();
+                panic!("the child {args:?} still runs after {limit:?}");
+            }
+        }
+    }
+    let output = child.wait_with_output().expect("the child's output");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let all = format!("{stdout}{}", String::from_utf8_lossy(&output.stderr));
+    ChildRun {
+        passed: output.status.success(),
+        stdout,
+        all,
+    }
+}
+
 /// Polls `condition` every 10 ms until it holds; fails the test after 5 s. Tests wait
 /// with this for what the tester's tasks do, instead of sleeping and hoping.
 pub async fn until(what: &str, mut condition: impl FnMut() -> bool) {
@@ -225,7 +291,15 @@ impl RaftPeer for FakeRaft {
     }
 
     fn service(&self) -> Service {
-        Service::new("Raft").method("Echo", |x: u64| x)
+        let held = Arc::new(Mutex::new(0u64));
+        Service::new("Raft")
+            .method("Echo", |x: u64| x)
+            .method("Deadlock", move |x: u64| {
+                // A handler that takes a lock it already holds: Linux's std Mutex blocks.
+                let _held = held.lock().unwrap_or_else(PoisonError::into_inner);
+                let again = held.lock().unwrap_or_else(PoisonError::into_inner);
+                *again + x
+            })
     }
 
     fn start(&self, command: Vec<u8>) -> Option<(u64, u64)> {
@@ -256,7 +330,17 @@ impl RaftPeer for FakeRaft {
     }
 
     fn get_state(&self) -> (u64, bool) {
-        self.cluster.state().states[self.me]
+        let mut state = self.cluster.state();
+        match &mut state.term_change {
+            Some((0, term)) => {
+                let term = *term;
+                state.states.iter_mut().for_each(|s| s.0 = term);
+                state.term_change = None;
+            }
+            Some((reads, _)) => *reads -= 1,
+            None => {}
+        }
+        state.states[self.me]
     }
 
     fn snapshot(&self, index: u64, snapshot: Vec<u8>) {
