@@ -105,8 +105,9 @@ impl<R: RaftPeer> Config<R> {
             log::error!(target: "tester", "{message}");
             if let Some(shared) = shared.upgrade() {
                 let mut shared = shared.lock().unwrap_or_else(PoisonError::into_inner);
-                shared.programming_error.get_or_insert(message);
+                shared.programming_error.get_or_insert(message.clone());
             }
+            lab_runtime::fail_run(message);
         });
     }
 
