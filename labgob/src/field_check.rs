@@ -52,11 +52,12 @@ pub(crate) fn after_encode<T: Gob>(record: &TypeRecord, value: &T, payload: &[u8
         return;
     }
     let warning = format!(
-        "labgob warning: {problem} does not survive encoding, in a value of type `{}`; a \
+        "labgob: {problem} does not survive encoding, in a value of type `{}`; a \
          field that is not sent (such as #[serde(skip)]) is lost in RPCs and in persisted state",
         record.shape.type_name
     );
-    eprintln!("{warning}");
+    // Past cargo test's capture, as Go prints its warning: a passing test shows it too.
+    lab_runtime::console::warning(&warning);
     WARNINGS
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
