@@ -6,6 +6,7 @@ use std::process::Command;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Default, Serialize, Deserialize)]
+#[allow(dead_code)] // `granted` is only ever lost, which is the point
 struct Reply {
     term: u64,
     #[serde(skip)]
