@@ -6,6 +6,8 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Entry {
     pub term: u64,
+    /// As one block of bytes, not a sequence of numbers: copied, not walked, when encoded.
+    #[serde(with = "serde_bytes")]
     pub command: Vec<u8>,
 }
 
@@ -50,6 +52,7 @@ pub struct InstallSnapshotArgs {
     pub leader: u64,
     pub last_included_index: u64,
     pub last_included_term: u64,
+    #[serde(with = "serde_bytes")]
     pub data: Vec<u8>,
 }
 
