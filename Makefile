@@ -70,4 +70,5 @@ determinism: ## Run lab 2 twice in simulation from one seed and compare the Pass
 
 bench: ## Benchmarks: labrpc calls per second; Raft in real and simulated time
 	$(CARGO) bench -p labrpc
+	$(CARGO) bench -p raft
 	scripts/bench-raft

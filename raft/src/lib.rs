@@ -9,6 +9,6 @@
 pub mod core;
 pub mod messages;
 mod node;
-mod persist;
+pub mod persist;
 
 pub use node::Raft;

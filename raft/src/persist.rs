@@ -19,7 +19,7 @@ pub enum RestoreError {
     },
 }
 
-pub(crate) fn encode(state: &HardState) -> Vec<u8> {
+pub fn encode(state: &HardState) -> Vec<u8> {
     let encoded = labgob::encode(state).and_then(|mut bytes| {
         let checksum = crc32fast::hash(&bytes);
         bytes.extend(labgob::encode(&checksum)?);
@@ -33,7 +33,7 @@ pub(crate) fn encode(state: &HardState) -> Vec<u8> {
 }
 
 /// The state a peer restarts from: empty bytes are a fresh peer.
-pub(crate) fn decode(bytes: &[u8]) -> Result<HardState, RestoreError> {
+pub fn decode(bytes: &[u8]) -> Result<HardState, RestoreError> {
     if bytes.is_empty() {
         return Ok(HardState::default());
     }
