@@ -117,14 +117,7 @@ pub async fn snapshot_all_crash<R: RaftPeer>() {
 
         let index1 = cfg.one(&rand_int(), servers, true).await;
 
-        for i in 0..servers {
-            cfg.crash1(i);
-        }
-
-        for i in 0..servers {
-            cfg.start1(i);
-            cfg.connect(i);
-        }
+        crash_and_restart_all(&cfg);
 
         let index2 = cfg.one(&rand_int(), servers, true).await;
         if index2 < index1 + 1 {
@@ -148,28 +141,25 @@ pub async fn snapshot_init<R: RaftPeer>() {
         cfg.one(&rand_int(), servers, true).await;
     }
 
-    for i in 0..servers {
-        cfg.crash1(i);
-    }
-
-    for i in 0..servers {
-        cfg.start1(i);
-        cfg.connect(i);
-    }
+    crash_and_restart_all(&cfg);
 
     // One command, so that the peers persist their state again.
     cfg.one(&rand_int(), servers, true).await;
 
-    for i in 0..servers {
-        cfg.crash1(i);
-    }
-
-    for i in 0..servers {
-        cfg.start1(i);
-        cfg.connect(i);
-    }
+    crash_and_restart_all(&cfg);
 
     // One more command, where a lost snapshot would show.
     cfg.one(&rand_int(), servers, true).await;
     cfg.end();
+}
+
+/// Crashes every peer, then restarts and reconnects every one.
+fn crash_and_restart_all<R: RaftPeer>(cfg: &Config<R>) {
+    for i in 0..cfg.n() {
+        cfg.crash1(i);
+    }
+    for i in 0..cfg.n() {
+        cfg.start1(i);
+        cfg.connect(i);
+    }
 }
