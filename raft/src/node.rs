@@ -34,6 +34,8 @@ struct Node {
     peers: Vec<ClientEnd>,
     core: Mutex<Core>,
     persister: Arc<Persister>,
+    /// Taken only with the core's lock held.
+    state_writer: Mutex<persist::StateWriter>,
     killed: AtomicBool,
     /// Wakes the timer task when a deadline moves earlier, or on kill.
     timer_wake: Notify,
@@ -65,6 +67,7 @@ impl RaftPeer for Raft {
             peers,
             core: Mutex::new(core),
             persister,
+            state_writer: Mutex::new(persist::StateWriter::new()),
             killed: AtomicBool::new(false),
             timer_wake: Notify::new(),
             apply_wake: Notify::new(),
@@ -140,7 +143,11 @@ impl Node {
         let deadline = core.next_deadline(now);
         let result = step(&mut core, now);
         if let Some(unsaved) = core.take_unsaved() {
-            let state = persist::encode(unsaved.state);
+            let state = self
+                .state_writer
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .encode(unsaved.state);
             match unsaved.snapshot {
                 Some(snapshot) => self.persister.save(state, snapshot.to_vec()),
                 None => self.persister.save_raft_state(state),

@@ -1,7 +1,16 @@
-//! The hard state's bytes in the persister: the labgob-encoded state, then a CRC-32 of
-//! those bytes, so that a flipped bit is found rather than restored as a wrong term.
+//! The hard state's bytes in the persister, written without re-encoding the whole log on
+//! every change.
+//!
+//! Layout: a labgob-encoded [`StateHeader`] (term, vote, the snapshot's index and term, the
+//! number of entries), then each entry after the snapshot, labgob-encoded, then a CRC-32 of
+//! everything before it, so that a flipped bit is found rather than restored as a wrong
+//! term. [`StateWriter`] keeps the entries' encoding from the last save and re-encodes
+//! only what changed: a save after an append encodes the new entries and copies the rest.
 
-use crate::core::HardState;
+use serde::{Deserialize, Serialize};
+
+use crate::core::{HardState, Log};
+use crate::messages::Entry;
 
 /// Why a peer cannot restart from what its persister holds.
 #[derive(Debug, thiserror::Error)]
@@ -19,17 +28,105 @@ pub enum RestoreError {
     },
 }
 
-pub fn encode(state: &HardState) -> Vec<u8> {
-    let encoded = labgob::encode(state).and_then(|mut bytes| {
+/// What precedes the entries.
+#[derive(Debug, Serialize, Deserialize)]
+struct StateHeader {
+    term: u64,
+    voted_for: Option<u64>,
+    snapshot_index: u64,
+    snapshot_term: u64,
+    entries: u64,
+}
+
+/// Encodes the hard state for the persister, reusing the last save's encoding of the
+/// entries that did not change.
+#[derive(Debug, Default)]
+pub struct StateWriter {
+    /// The encoded entries from index `first` on, back to back, as last saved.
+    encoded: Vec<u8>,
+    /// Each of those entries' term, and where its encoding ends in `encoded`.
+    cached: Vec<(u64, usize)>,
+    first: u64,
+}
+
+impl StateWriter {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The bytes to save for `state`.
+    pub fn encode(&mut self, state: &HardState) -> Vec<u8> {
+        let log = &state.log;
+        self.forget_before(log.snapshot_index() + 1);
+        self.forget_changed(log);
+        let cached_through = self.first + self.cached.len() as u64;
+        for entry in log.entries_from(cached_through) {
+            self.encoded.extend(encode_or_bug(entry));
+            self.cached.push((entry.term, self.encoded.len()));
+        }
+        let header = StateHeader {
+            term: state.term,
+            voted_for: state.voted_for,
+            snapshot_index: log.snapshot_index(),
+            snapshot_term: log.snapshot_term(),
+            entries: self.cached.len() as u64,
+        };
+        let mut bytes = encode_or_bug(&header);
+        bytes.extend_from_slice(&self.encoded);
         let checksum = crc32fast::hash(&bytes);
-        bytes.extend(labgob::encode(&checksum)?);
-        Ok(bytes)
-    });
-    match encoded {
+        bytes.extend(encode_or_bug(&checksum));
+        bytes
+    }
+
+    /// Drops the cached entries before `first` (a snapshot now covers them).
+    fn forget_before(&mut self, first: u64) {
+        let drop = first.saturating_sub(self.first) as usize;
+        if first < self.first || drop > self.cached.len() {
+            *self = StateWriter {
+                first,
+                ..StateWriter::default()
+            };
+            return;
+        }
+        if drop > 0 {
+            let cut = self.cached[drop - 1].1;
+            self.encoded.drain(..cut);
+            self.cached.drain(..drop);
+            for (_, end) in &mut self.cached {
+                *end -= cut;
+            }
+            self.first = first;
+        }
+    }
+
+    /// Drops the cached entries from the first one whose term the log no longer has at its
+    /// index. An index and a term name one entry for good (a leader makes one entry per
+    /// index in its term), so an entry whose term still matches is still the same entry.
+    fn forget_changed(&mut self, log: &Log) {
+        let first = self.first;
+        let kept = self
+            .cached
+            .iter()
+            .enumerate()
+            .take_while(|(k, (term, _))| log.term_at(first + *k as u64) == Some(*term))
+            .count();
+        self.cached.truncate(kept);
+        self.encoded
+            .truncate(self.cached.last().map_or(0, |&(_, end)| end));
+    }
+}
+
+fn encode_or_bug<T: labgob::Gob>(value: &T) -> Vec<u8> {
+    match labgob::encode(value) {
         Ok(bytes) => bytes,
         // Encoding plain data into memory cannot fail.
         Err(err) => unreachable!("cannot encode the Raft state: {err}"),
     }
+}
+
+/// The bytes to save for `state`, encoded afresh.
+pub fn encode(state: &HardState) -> Vec<u8> {
+    StateWriter::new().encode(state)
 }
 
 /// The state a peer restarts from: empty bytes are a fresh peer.
@@ -42,11 +139,16 @@ pub fn decode(bytes: &[u8]) -> Result<HardState, RestoreError> {
         source,
     };
     let mut decoder = labgob::Decoder::new(bytes);
-    let state: HardState = decoder.decode().map_err(undecodable)?;
-    let state_len = bytes.len() - decoder.remaining();
+    let header: StateHeader = decoder.decode().map_err(undecodable)?;
+    // Each entry takes a few bytes at least: a forged count must not reserve memory.
+    let mut entries = Vec::with_capacity((header.entries as usize).min(decoder.remaining()));
+    for _ in 0..header.entries {
+        entries.push(decoder.decode::<Entry>().map_err(undecodable)?);
+    }
+    let checked_len = bytes.len() - decoder.remaining();
     let saved: u32 = decoder.decode().map_err(undecodable)?;
     decoder.finish().map_err(undecodable)?;
-    let computed = crc32fast::hash(&bytes[..state_len]);
+    let computed = crc32fast::hash(&bytes[..checked_len]);
     if saved != computed {
         return Err(RestoreError::Corrupted {
             bytes: bytes.len(),
@@ -54,13 +156,23 @@ pub fn decode(bytes: &[u8]) -> Result<HardState, RestoreError> {
             computed,
         });
     }
-    Ok(state)
+    Ok(HardState {
+        term: header.term,
+        voted_for: header.voted_for,
+        log: Log::from_parts(header.snapshot_index, header.snapshot_term, entries),
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::messages::Entry;
+
+    fn entry(term: u64, command: u8) -> Entry {
+        Entry {
+            term,
+            command: vec![command; 12],
+        }
+    }
 
     fn sample() -> HardState {
         let mut state = HardState {
@@ -68,11 +180,8 @@ mod tests {
             voted_for: Some(2),
             ..HardState::default()
         };
-        for term in [1, 3, 7] {
-            state.log.push(Entry {
-                term,
-                command: vec![term as u8; 12],
-            });
+        for (k, term) in [1, 3, 7].into_iter().enumerate() {
+            state.log.push(entry(term, k as u8));
         }
         state
     }
@@ -81,6 +190,32 @@ mod tests {
     fn round_trips_and_empty_is_fresh() {
         assert_eq!(decode(&encode(&sample())).expect("decodes"), sample());
         assert_eq!(decode(&[]).expect("fresh"), HardState::default());
+    }
+
+    #[test]
+    fn saves_after_appends_conflicts_and_compaction_equal_fresh_ones() {
+        let mut writer = StateWriter::new();
+        let mut state = sample();
+        let mut check = |state: &HardState| {
+            let bytes = writer.encode(state);
+            assert_eq!(bytes, encode(state), "the cached encoding went stale");
+            assert_eq!(&decode(&bytes).expect("decodes"), state);
+        };
+        check(&state);
+        state.log.push(entry(7, 9));
+        state.term = 8;
+        check(&state);
+        // A leader of term 8 replaces the last two entries.
+        state
+            .log
+            .merge(2, &[entry(8, 20), entry(8, 21), entry(8, 22)]);
+        check(&state);
+        state.log.compact_through(3);
+        check(&state);
+        state.log.reset_to_snapshot(40, 9);
+        check(&state);
+        state.log.push(entry(9, 41));
+        check(&state);
     }
 
     #[test]
@@ -112,6 +247,6 @@ mod tests {
     fn state_of_another_type_is_an_error_naming_it() {
         let bytes = labgob::encode(&(7u64, Some(2u64))).expect("encodes");
         let err = decode(&bytes).expect_err("another type must not decode");
-        assert!(err.to_string().contains("HardState"), "{err}");
+        assert!(err.to_string().contains("StateHeader"), "{err}");
     }
 }

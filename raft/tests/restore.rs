@@ -62,5 +62,5 @@ fn state_of_another_type_stops_the_start_naming_both() {
     let other = labgob::encode(&vec![1u64, 2, 3]).expect("encodes");
     let error = restart_error(other);
     assert!(error.contains("S2 cannot restart"), "{error}");
-    assert!(error.contains("HardState"), "{error}");
+    assert!(error.contains("StateHeader"), "{error}");
 }

@@ -25,6 +25,15 @@ impl Default for Log {
 }
 
 impl Log {
+    /// The log after a snapshot through `snapshot_index` (of `snapshot_term`): `entries`
+    /// hold the indexes from `snapshot_index + 1` on.
+    pub fn from_parts(snapshot_index: u64, snapshot_term: u64, entries: Vec<Entry>) -> Self {
+        let mut log = Log::default();
+        log.reset_to_snapshot(snapshot_index, snapshot_term);
+        log.entries.extend(entries);
+        log
+    }
+
     /// The last index the snapshot covers (0 without a snapshot).
     pub fn snapshot_index(&self) -> u64 {
         self.offset
