@@ -2,6 +2,7 @@
 //! as columns per peer, or as a timeline page).
 
 pub mod columns;
+pub mod grade;
 pub mod html;
 pub mod logline;
 pub mod stress;
