@@ -58,7 +58,13 @@ pub(crate) fn open() {
         };
         // SAFETY: the grader passes these two open pipe ends for this process alone; each is
         // owned once, here.
-        let (tokens, verdicts) = unsafe { (File::from_raw_fd(read), File::from_raw_fd(write)) };
+        let (tokens, inherited) = unsafe { (File::from_raw_fd(read), File::from_raw_fd(write)) };
+        // A close-on-exec copy under another number: processes the Raft starts inherit none.
+        let verdicts = match inherited.try_clone() {
+            Ok(verdicts) => verdicts,
+            Err(err) => panic!("cannot duplicate the grader's fd {write}: {err}"),
+        };
+        drop(inherited);
         let mut token = String::new();
         if let Err(err) = BufReader::new(tokens).read_line(&mut token) {
             panic!("cannot read the grader's token from fd {read}: {err}");

@@ -206,27 +206,35 @@ fn misbehaving_rafts_score_zero_with_their_reason() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stdout}\n{stderr}");
     let rows = table(&stdout);
+    // A prefix ending in `(` allows what follows: the hog is killed by the grader's polling,
+    // or, on a starved machine, by the rlimit backstop.
     let expected = [
         ("abort_2A", "FAIL: killed by signal 6 (SIGABRT)"),
         ("correct_2A", "pass"),
         ("exit_2A", "FAIL: exited without a verdict (status 0)"),
         ("fake_passed_2A", "FAIL: expected one leader, got none"),
         ("hang_2A", "FAIL: time limit (killed after 15 s)"),
+        ("kill_self_2A", "FAIL: killed by signal 9 (SIGKILL)"),
         (
             "logging_2A",
             "FAIL: output limit (killed past 8 MiB of output)",
         ),
-        (
-            "memory_2A",
-            "FAIL: memory limit (killed past 256 MiB resident)",
-        ),
+        ("memory_2A", "FAIL: memory limit ("),
     ];
     let got: Vec<(&str, &str)> = rows
         .iter()
         .map(|(t, r)| (t.as_str(), r.result.as_str()))
         .collect();
-    assert_eq!(got, expected, "{stdout}");
-    assert!(stdout.contains("score: 1.00 / 7.00"), "{stdout}");
+    assert_eq!(got.len(), expected.len(), "{stdout}");
+    for ((test, result), (want_test, want)) in got.iter().zip(expected) {
+        assert_eq!(*test, want_test, "{stdout}");
+        let matches = match want.strip_suffix('(') {
+            Some(_) => result.starts_with(want),
+            None => *result == want,
+        };
+        assert!(matches, "{test}: {result:?}, not {want:?}\n{stdout}");
+    }
+    assert!(stdout.contains("score: 1.00 / 8.00"), "{stdout}");
     check_reports_agree(&dir, &rows);
 
     // Every failing run's output is kept where the table says, within the cap.

@@ -125,6 +125,19 @@ impl Misdeed for Abort {
 }
 fixture!(abort_2A, Abort);
 
+/// Kills its own process with SIGKILL a virtual second into the test.
+struct KillSelf;
+impl Misdeed for KillSelf {
+    fn on_make() {
+        spawn(async {
+            sleep(Duration::from_secs(1)).await;
+            // SAFETY: a plain syscall.
+            unsafe { libc::kill(libc::getpid(), libc::SIGKILL) };
+        });
+    }
+}
+fixture!(kill_self_2A, KillSelf);
+
 /// Blocks its thread for good: a receive on a channel whose sender is never dropped.
 struct Hang;
 impl Misdeed for Hang {

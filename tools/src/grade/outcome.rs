@@ -45,7 +45,7 @@ pub fn score(
         (None, Err(error)) => Some(format!("{error:#}")),
         (None, Ok(found)) => match (found, ended.status) {
             (_, Status::Signaled(signal)) if ended.max_rss > limits.memory => Some(format!(
-                "memory limit ({} MiB resident, over {} MiB; killed by signal {signal})",
+                "memory limit ({} MiB resident at most, over {} MiB; then killed by signal {signal})",
                 ended.max_rss >> 20,
                 limits.memory >> 20
             )),
