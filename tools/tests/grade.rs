@@ -60,7 +60,7 @@ fn table(stdout: &str) -> BTreeMap<String, Row> {
     );
     lines
         .take_while(|l| !l.starts_with("score:"))
-        .filter(|l| !l.starts_with('-') && !l.contains(" total "))
+        .filter(|l| !l.is_empty() && !l.starts_with('-') && !l.contains(" total "))
         .map(|line| {
             let cells: Vec<&str> = line
                 .split("  ")

@@ -166,6 +166,9 @@ fn run(args: Args) -> Result<bool> {
             .map_or("pass".to_owned(), |why| format!("FAIL: {why}"));
         eprintln!("grade: {} run {}: {verdict}", r.test, r.run);
     })?;
+    // Parts in order, a test's runs together.
+    let mut results = results;
+    results.sort_by(|a, b| (&a.part, &a.test, a.run).cmp(&(&b.part, &b.test, b.run)));
     print!("\n{}", table::render(&results, args.runs));
     let tests_graded = gradescope::by_test(&results);
     let score: f64 = tests_graded
@@ -188,23 +191,22 @@ fn run(args: Args) -> Result<bool> {
     Ok(results.iter().all(|r: &RunResult| r.passed))
 }
 
-/// The tests of the chosen parts, in the binary's order.
+/// The tests of the chosen parts, in the binary's order; a part without tests is an error.
 fn choose(tests: &[String], parts: &[String]) -> Result<Vec<String>> {
     let parts: Vec<String> = parts.iter().map(|p| p.trim().to_uppercase()).collect();
-    let chosen: Vec<String> = tests
+    for part in &parts {
+        if !tests.iter().any(|t| &part_of(t) == part) {
+            bail!(
+                "no test of part {part}; the tests are: {}",
+                tests.join(", ")
+            );
+        }
+    }
+    Ok(tests
         .iter()
         .filter(|t| parts.contains(&part_of(t)))
         .cloned()
-        .collect();
-    if chosen.is_empty() {
-        bail!(
-            "no test of part(s) {}; the tests are: {}",
-            parts.join(", "),
-            tests.join(", ")
-        );
-    }
-    // The same check as stress's, so that a typo in a part is caught the same way.
-    select::choose(&chosen, &parts)
+        .collect())
 }
 
 fn write(path: &Path, text: &str) -> Result<()> {

@@ -113,9 +113,18 @@ pub fn run(launch: &Launch, limits: &Limits, token: &str) -> Result<Ended> {
         Some(filter) => command.env("LAB_LOG", filter),
         None => command.env_remove("LAB_LOG"),
     };
-    // SAFETY: only async-signal-safe calls (fcntl, setrlimit) between fork and exec.
+    // SAFETY: only async-signal-safe calls (prctl, getppid, fcntl, setrlimit) between fork
+    // and exec.
+    let grader = std::process::id() as libc::pid_t;
     unsafe {
         command.pre_exec(move || {
+            // Dies with the grader: in a group of its own, a ^C to the grader misses it.
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) == -1 {
+                return Err(std::io::Error::last_os_error());
+            }
+            if libc::getppid() != grader {
+                libc::_exit(1);
+            }
             for fd in inherited {
                 // The pipes are made close-on-exec; only this child keeps them.
                 if libc::fcntl(fd, libc::F_SETFD, 0) == -1 {

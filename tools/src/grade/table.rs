@@ -91,8 +91,11 @@ pub fn parts(results: &[RunResult]) -> Vec<String> {
 /// The whole table as text, `runs` runs per test.
 pub fn render(results: &[RunResult], runs: usize) -> String {
     let mut rows: Vec<Vec<String>> = vec![HEADER.map(str::to_owned).to_vec()];
-    let mut rules = Vec::new();
+    let (mut rules, mut gaps) = (Vec::new(), Vec::new());
     for part in parts(results) {
+        if rows.len() > 1 {
+            gaps.push(rows.len());
+        }
         let of_part: Vec<&RunResult> = results.iter().filter(|r| r.part == part).collect();
         rows.extend(of_part.iter().map(|r| cells(r, runs)));
         rules.push(rows.len());
@@ -103,6 +106,9 @@ pub fn render(results: &[RunResult], runs: usize) -> String {
         .collect();
     let mut out = String::new();
     for (i, row) in rows.iter().enumerate() {
+        if gaps.contains(&i) {
+            out.push('\n');
+        }
         if rules.contains(&i) {
             out.push_str(&"-".repeat(widths.iter().sum::<usize>() + 2 * (widths.len() - 1)));
             out.push('\n');
