@@ -261,6 +261,11 @@ fn misbehaving_rafts_score_zero_with_their_reason() {
     // The fake Passed line is in the output, and counted for nothing.
     let fake = read(&root().join(rows["fake_passed_2A"].kept.as_ref().expect("kept")));
     assert!(fake.contains("... Passed --"), "{fake}");
+    // Its forged verdicts reached the channel, and were ignored.
+    assert!(
+        fake.contains("line(s) without this run's token, ignored"),
+        "{fake}"
+    );
 }
 
 #[test]

@@ -83,7 +83,17 @@ fn run_one(plan: &Plan, job: &Job) -> Result<RunResult> {
     let (passed, reason, verdict) = outcome::score(&job.test, &token, &ended, &plan.limits);
     let kept = match &reason {
         None => None,
-        Some(reason) => Some(keep(plan, job, reason, &ended.output.text())?),
+        Some(reason) => {
+            let forged = verdict::untokened_lines(&ended.channel, &token);
+            let mut header = format!("grade: {} run {} failed: {reason}\n", job.test, job.run);
+            if forged > 0 {
+                header.push_str(&format!(
+                    "grade: the verdict channel carried {forged} line(s) without this run's \
+                     token, ignored\n"
+                ));
+            }
+            Some(keep(plan, job, &header, &ended.output.text())?)
+        }
     };
     let seconds = match (&verdict, passed) {
         (Some(v), true) => v.seconds,
@@ -102,8 +112,8 @@ fn run_one(plan: &Plan, job: &Job) -> Result<RunResult> {
     })
 }
 
-/// Writes a failing run's reason and output to `out/<test>/run-N[-seed-S].log`.
-fn keep(plan: &Plan, job: &Job, reason: &str, output: &str) -> Result<PathBuf> {
+/// Writes a failing run's header and output to `out/<test>/run-N[-seed-S].log`.
+fn keep(plan: &Plan, job: &Job, header: &str, output: &str) -> Result<PathBuf> {
     let dir = plan.out.join(&job.test);
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let name = match job.seed {
@@ -111,10 +121,7 @@ fn keep(plan: &Plan, job: &Job, reason: &str, output: &str) -> Result<PathBuf> {
         None => format!("run-{}.log", job.run),
     };
     let path = dir.join(name);
-    let text = format!(
-        "grade: {} run {} failed: {reason}\n\n{output}",
-        job.test, job.run
-    );
+    let text = format!("{header}\n{output}");
     std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
     Ok(relative(&path))
 }

@@ -131,3 +131,56 @@ pub fn render(results: &[RunResult], runs: usize) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::grade::verdict::Verdict;
+
+    fn result(test: &str, reason: Option<&str>, rpcs: u64) -> RunResult {
+        RunResult {
+            part: "2A".into(),
+            test: test.into(),
+            run: 1,
+            seed: None,
+            passed: reason.is_none(),
+            reason: reason.map(str::to_owned),
+            seconds: 2.0,
+            verdict: Some(Verdict {
+                test: test.into(),
+                passed: reason.is_none(),
+                rpcs,
+                peers: 3,
+                warnings: 1,
+                ..Verdict::default()
+            }),
+            kept: reason.map(|_| "k.log".into()),
+        }
+    }
+
+    #[test]
+    fn totals_count_passes_and_sum_the_passing_figures() {
+        let table = render(
+            &[result("a_2A", None, 10), result("b_2A", Some("boom"), 99)],
+            1,
+        );
+        let lines: Vec<&str> = table.lines().collect();
+        assert!(
+            lines[1].contains("pass") && lines[1].contains(" 10 "),
+            "{table}"
+        );
+        assert!(
+            lines[2].contains("FAIL: boom") && lines[2].ends_with("k.log"),
+            "{table}"
+        );
+        assert!(
+            !lines[2].contains("99"),
+            "a failing run's figures are hidden: {table}"
+        );
+        let total: Vec<&str> = lines[4].split_whitespace().collect();
+        assert_eq!(
+            total,
+            ["2A", "total", "1/2", "passed", "4.0", "10", "0", "0", "2"]
+        );
+    }
+}

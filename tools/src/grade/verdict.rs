@@ -46,6 +46,18 @@ pub fn find(channel: &str, token: &str, test: &str) -> Result<Option<Verdict>> {
     Ok(None)
 }
 
+/// How many non-empty lines of the channel do not carry `token`: forgeries, or noise.
+pub fn untokened_lines(channel: &str, token: &str) -> usize {
+    channel
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .filter(|line| {
+            serde_json::from_str::<serde_json::Value>(line)
+                .map_or(true, |value| value["token"].as_str() != Some(token))
+        })
+        .count()
+}
+
 fn parse(value: &serde_json::Value) -> Result<Verdict> {
     let text = |key: &str| -> Result<String> {
         value[key]
@@ -93,6 +105,7 @@ mod tests {
         assert_eq!((verdict.peers, verdict.rpcs, verdict.warnings), (3, 58, 1));
         assert_eq!(find(&forged, "abc", "t_2A").expect("parses"), None);
         assert_eq!(find(LINE, "abc", "other_2A").expect("parses"), None);
+        assert_eq!(untokened_lines(&channel, "abc"), 2);
     }
 
     #[test]
