@@ -211,6 +211,7 @@ fn misbehaving_rafts_score_zero_with_their_reason() {
     let expected = [
         ("abort_2A", "FAIL: killed by signal 6 (SIGABRT)"),
         ("correct_2A", "pass"),
+        ("escape_2A", "FAIL: exited without a verdict (status 0)"),
         ("exit_2A", "FAIL: exited without a verdict (status 0)"),
         ("fake_passed_2A", "FAIL: expected one leader, got none"),
         ("hang_2A", "FAIL: time limit (killed after 15 s)"),
@@ -234,7 +235,7 @@ fn misbehaving_rafts_score_zero_with_their_reason() {
         };
         assert!(matches, "{test}: {result:?}, not {want:?}\n{stdout}");
     }
-    assert!(stdout.contains("score: 1.00 / 8.00"), "{stdout}");
+    assert!(stdout.contains("score: 1.00 / 9.00"), "{stdout}");
     check_reports_agree(&dir, &rows);
 
     // Every failing run's output is kept where the table says, within the cap.
@@ -258,6 +259,8 @@ fn misbehaving_rafts_score_zero_with_their_reason() {
         chatter.contains("bytes of output elided by the grader"),
         "{chatter}"
     );
+    let escape = read(&root().join(rows["escape_2A"].kept.as_ref().expect("kept")));
+    assert!(escape.contains("still held its output open"), "{escape}");
     // The fake Passed line is in the output, and counted for nothing.
     let fake = read(&root().join(rows["fake_passed_2A"].kept.as_ref().expect("kept")));
     assert!(fake.contains("... Passed --"), "{fake}");

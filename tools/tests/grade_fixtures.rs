@@ -138,6 +138,21 @@ impl Misdeed for KillSelf {
 }
 fixture!(kill_self_2A, KillSelf);
 
+/// Leaves behind a process outside the run's group that holds the output open for a minute,
+/// then exits: the grader must not wait for it.
+struct Escape;
+impl Misdeed for Escape {
+    fn on_make() {
+        use std::os::unix::process::CommandExt;
+        let _ = std::process::Command::new("sleep")
+            .arg("60")
+            .process_group(0)
+            .spawn();
+        std::process::exit(0);
+    }
+}
+fixture!(escape_2A, Escape);
+
 /// Blocks its thread for good: a receive on a channel whose sender is never dropped.
 struct Hang;
 impl Misdeed for Hang {

@@ -4,7 +4,7 @@
 use std::collections::VecDeque;
 use std::io::Read;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Mutex, PoisonError};
 
 /// What was kept of one stream of output.
 #[derive(Debug, Default)]
@@ -13,6 +13,9 @@ pub struct Captured {
     pub tail: VecDeque<u8>,
     /// Everything the child wrote, kept or not.
     pub total: u64,
+    /// Whether a process outside the run's group still held the output open when the
+    /// grader stopped waiting for it.
+    pub still_open: bool,
 }
 
 impl Captured {
@@ -28,16 +31,22 @@ impl Captured {
         }
         let (a, b) = self.tail.as_slices();
         out.push_str(&String::from_utf8_lossy(&[a, b].concat()));
+        if self.still_open {
+            out.push_str(
+                "\n[the grader stopped reading: a process outside the run's group still held \
+                 its output open]\n",
+            );
+        }
         out
     }
 }
 
-/// Reads `source` to its end, keeping at most `cap` bytes (half head, half tail), and
-/// counting every byte in `written` as it comes, for the grader's output limit.
-pub fn read_capped(mut source: impl Read, cap: usize, written: Arc<AtomicU64>) -> Captured {
+/// Reads `source` to its end into `into`, keeping at most `cap` bytes (half head, half
+/// tail), and counting every byte in `written` as it comes, for the grader's output limit.
+/// `into` is kept up to date, so that the grader can stop waiting for the end.
+pub fn read_capped(mut source: impl Read, cap: usize, written: &AtomicU64, into: &Mutex<Captured>) {
     let head_cap = cap / 2;
     let tail_cap = cap - head_cap;
-    let mut captured = Captured::default();
     let mut buffer = vec![0u8; 64 * 1024];
     loop {
         let n = match source.read(&mut buffer) {
@@ -47,6 +56,7 @@ pub fn read_capped(mut source: impl Read, cap: usize, written: Arc<AtomicU64>) -
             // The pipe broke: what was read so far is what there is.
             Err(_) => break,
         };
+        let mut captured = into.lock().unwrap_or_else(PoisonError::into_inner);
         captured.total += n as u64;
         written.fetch_add(n as u64, Ordering::Relaxed);
         let mut chunk = &buffer[..n];
@@ -65,18 +75,23 @@ pub fn read_capped(mut source: impl Read, cap: usize, written: Arc<AtomicU64>) -
             captured.tail.extend(chunk);
         }
     }
-    captured
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn capture(text: &[u8], cap: usize, written: &AtomicU64) -> Captured {
+        let into = Mutex::new(Captured::default());
+        read_capped(text, cap, written, &into);
+        into.into_inner().expect("not poisoned")
+    }
+
     #[test]
     fn output_past_the_cap_keeps_its_head_and_tail() {
         let text: Vec<u8> = (0..100_000u32).map(|i| b'a' + (i % 26) as u8).collect();
-        let written = Arc::new(AtomicU64::new(0));
-        let captured = read_capped(&text[..], 1000, written.clone());
+        let written = AtomicU64::new(0);
+        let captured = capture(&text, 1000, &written);
         assert_eq!(captured.total, 100_000);
         assert_eq!(written.load(Ordering::Relaxed), 100_000);
         assert_eq!(captured.head, text[..500]);
@@ -91,7 +106,7 @@ mod tests {
 
     #[test]
     fn short_output_is_kept_whole() {
-        let captured = read_capped(&b"hello\n"[..], 1000, Arc::default());
+        let captured = capture(b"hello\n", 1000, &AtomicU64::new(0));
         assert_eq!(captured.text(), "hello\n");
     }
 }

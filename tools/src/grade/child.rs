@@ -7,7 +7,7 @@ use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{mpsc, Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
@@ -20,6 +20,10 @@ pub const FDS_VAR: &str = "LAB_GRADE_FDS";
 
 /// How often the child's memory, time and output are checked.
 const POLL: Duration = Duration::from_millis(20);
+
+/// How long the grader waits, once the run is reaped, for its pipes to close: a process
+/// that left the run's group may hold them open for good.
+const DRAIN: Duration = Duration::from_secs(5);
 
 /// At most this much is read from the verdict channel (a verdict line is far shorter).
 const VERDICT_CAP: usize = 64 * 1024;
@@ -155,12 +159,24 @@ pub fn run(launch: &Launch, limits: &Limits, token: &str) -> Result<Ended> {
     drop(token_write);
 
     let written = Arc::new(AtomicU64::new(0));
-    let output = {
-        let written = written.clone();
+    let output = Arc::new(Mutex::new(Captured::default()));
+    let channel = Arc::new(Mutex::new(Vec::new()));
+    let (drained, readers) = mpsc::channel();
+    {
+        let (written, output, drained) = (written.clone(), output.clone(), drained.clone());
         let cap = limits.kept;
-        std::thread::spawn(move || capture::read_capped(output_read, cap, written))
-    };
-    let channel = std::thread::spawn(move || read_channel(verdict_read));
+        std::thread::spawn(move || {
+            capture::read_capped(output_read, cap, &written, &output);
+            let _ = drained.send(());
+        });
+    }
+    {
+        let channel = channel.clone();
+        std::thread::spawn(move || {
+            read_channel(verdict_read, &channel);
+            let _ = drained.send(());
+        });
+    }
 
     let killed = watch(pid, limits, started, &written);
     let seconds = started.elapsed().as_secs_f64();
@@ -168,12 +184,17 @@ pub fn run(launch: &Launch, limits: &Limits, token: &str) -> Result<Ended> {
     // SAFETY: plain syscalls on a group the grader made.
     unsafe { libc::kill(-pid, libc::SIGKILL) };
     let (status, max_rss) = reap(pid)?;
-    let output = output
-        .join()
-        .map_err(|_| anyhow::anyhow!("the output reader panicked"))?;
-    let channel = channel
-        .join()
-        .map_err(|_| anyhow::anyhow!("the verdict reader panicked"))?;
+    // Both readers end, unless an escaped process holds a pipe: then what they read so far.
+    let deadline = Instant::now() + DRAIN;
+    let still_open = (0..2).any(|_| {
+        readers
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            .is_err()
+    });
+    let mut output = std::mem::take(&mut *output.lock().unwrap_or_else(PoisonError::into_inner));
+    output.still_open = still_open;
+    let channel = String::from_utf8_lossy(&channel.lock().unwrap_or_else(PoisonError::into_inner))
+        .into_owned();
     Ok(Ended {
         status,
         killed,
@@ -263,9 +284,19 @@ fn reap(pid: libc::pid_t) -> Result<(Status, u64)> {
     Ok((ended, (usage.ru_maxrss.max(0) as u64) * 1024))
 }
 
-/// Reads the verdict channel to its end, keeping at most `VERDICT_CAP` bytes.
-fn read_channel(source: impl Read) -> String {
-    let mut kept = Vec::new();
-    let _ = source.take(VERDICT_CAP as u64).read_to_end(&mut kept);
-    String::from_utf8_lossy(&kept).into_owned()
+/// Reads the verdict channel into `into` until its end, keeping at most `VERDICT_CAP`
+/// bytes; past that the rest is read and dropped, so that a writer never blocks.
+fn read_channel(mut source: impl Read, into: &Mutex<Vec<u8>>) {
+    let mut buffer = [0u8; 4096];
+    loop {
+        let n = match source.read(&mut buffer) {
+            Ok(0) => return,
+            Ok(n) => n,
+            Err(err) if err.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => return,
+        };
+        let mut kept = into.lock().unwrap_or_else(PoisonError::into_inner);
+        let room = VERDICT_CAP.saturating_sub(kept.len());
+        kept.extend_from_slice(&buffer[..n.min(room)]);
+    }
 }

@@ -51,8 +51,11 @@ pub fn score(
             )),
             (Some(v), Status::Exited(0)) if v.passed => None,
             (Some(v), _) if !v.passed => Some(first_line(&v.message)),
+            (Some(_), Status::Exited(code)) => Some(format!(
+                "the test passed, but then its process exited with status {code}"
+            )),
             (Some(_), status) => Some(format!(
-                "the test passed, but its process then {}",
+                "the test passed, but then its process was {}",
                 describe(status)
             )),
             (None, Status::Exited(code)) => {
@@ -166,7 +169,7 @@ mod tests {
         );
         assert_eq!(
             reason(&ended(Status::Exited(1), &pass)).as_deref(),
-            Some("the test passed, but its process then exited with status 1")
+            Some("the test passed, but then its process exited with status 1")
         );
         let mut big = ended(Status::Signaled(6), "");
         big.max_rss = 2 << 30;
