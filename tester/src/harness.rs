@@ -4,7 +4,7 @@
 
 use std::any::Any;
 use std::future::Future;
-use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe, Location};
 use std::sync::{Mutex, PoisonError};
 
 use lab_runtime::time::{timeout, Duration};
@@ -32,7 +32,8 @@ where
 {
     crate::grade::open();
     let name = std::thread::current().name().unwrap_or("").to_owned();
-    let outcome = catch_unwind(AssertUnwindSafe(|| run_alone(test)));
+    let started_at = Location::caller();
+    let outcome = catch_unwind(AssertUnwindSafe(|| run_alone(started_at, test)));
     crate::grade::send(
         &name,
         outcome.as_ref().err().map(|p| panic_message(p.as_ref())),
@@ -50,8 +51,9 @@ fn panic_message(panic: &(dyn Any + Send)) -> String {
     }
 }
 
-#[track_caller]
-fn run_alone<F, Fut>(test: F)
+/// Runs the test alone in real time; `started_at` is where the test was written, for the
+/// watchdog's report.
+fn run_alone<F, Fut>(started_at: &'static Location<'static>, test: F)
 where
     F: Fn() -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
@@ -61,7 +63,7 @@ where
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
     });
-    lab_runtime::run_test_within(WATCHDOG_LIMIT, || {
+    lab_runtime::run_test_at(WATCHDOG_LIMIT, started_at, || {
         let test = test();
         async move {
             if timeout(TEST_TIME_LIMIT, test).await.is_err() {
