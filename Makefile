@@ -18,7 +18,7 @@ SEEDS_2d ?= 300
 # The part's tag as the test names carry it: 2a -> 2A.
 tag = $(shell echo $(1) | tr a-z A-Z)
 
-.PHONY: help check lint test test-sim seeds replay determinism bench stress logs \
+.PHONY: help check lint test test-sim seeds replay determinism bench stress logs grade \
 	$(addprefix test-,$(PARTS)) $(addsuffix -sim,$(addprefix test-,$(PARTS))) \
 	$(addprefix seeds-,$(PARTS))
 
@@ -60,6 +60,9 @@ replay: ## Replay one simulated test: make replay TEST=initial_election_2A SEED=
 stress: ## Run tests many times in parallel: make stress TESTS=2A [RUNS=20] [SIM=1] [JOBS=4]
 	@test -n "$(TESTS)" || { echo "make stress: name the tests, e.g. make stress TESTS=2A SIM=1 RUNS=100"; exit 2; }
 	$(CARGO) run -q -p lab-tools --bin stress -- $(if $(SIM),--sim) -n $(or $(RUNS),10) $(if $(JOBS),-j $(JOBS)) $(TESTS)
+
+grade: ## Grade lab 2: make grade [PARTS=2A,2B] [RUNS=1] [SIM=1] [JOBS=n]; writes target/grade/
+	$(CARGO) run -q -p lab-tools --bin grade -- $(if $(PARTS),--parts $(PARTS)) $(if $(SIM),--sim) -n $(or $(RUNS),1) $(if $(JOBS),-j $(JOBS))
 
 logs: ## A run's log as columns per peer: make logs FILE=log.txt [HTML=out.html for the timeline page]
 	@test -n "$(FILE)" || { echo "make logs: name the log, e.g. make logs FILE=target/stress/re_election_2A/run-3-seed-7-debug.log"; exit 2; }

@@ -22,7 +22,7 @@ pub mod time;
 mod watch;
 
 pub use run::{
-    block_on, block_on_within, run_test, run_test_within, Mode, DEFAULT_WATCHDOG_LIMIT, MODE,
-    SEEDS_VAR, SEED_VAR, WATCHDOG_VAR,
+    block_on, block_on_within, run_test, run_test_at, run_test_within, Mode,
+    DEFAULT_WATCHDOG_LIMIT, MODE, SEEDS_VAR, SEED_VAR, WATCHDOG_VAR,
 };
 pub use watch::fail_run;

@@ -269,7 +269,19 @@ where
     F: Fn() -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    let started_at = Location::caller();
+    run_test_at(limit, Location::caller(), test);
+}
+
+/// [`run_test_within`] for a test started at `started_at`, for a caller that cannot pass its
+/// own caller's location down (from inside a closure, where `#[track_caller]` stops).
+pub fn run_test_at<F, Fut>(
+    limit: std::time::Duration,
+    started_at: &'static Location<'static>,
+    test: F,
+) where
+    F: Fn() -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
     if MODE == Mode::Real {
         block_on_at(0, limit, started_at, test());
         return;

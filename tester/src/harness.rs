@@ -2,7 +2,9 @@
 //! simulation (see `lab_runtime::run_test`). A test whose threads are stuck, so that not
 //! even its timer runs, is failed by lab-runtime's watchdog shortly after the limit.
 
+use std::any::Any;
 use std::future::Future;
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe, Location};
 use std::sync::{Mutex, PoisonError};
 
 use lab_runtime::time::{timeout, Duration};
@@ -20,9 +22,38 @@ pub const WATCHDOG_LIMIT: std::time::Duration = std::time::Duration::from_secs(1
 /// time, as Go runs them, even when cargo runs tests in several threads.
 static REAL_TIME_TESTS: Mutex<()> = Mutex::new(());
 
-/// Runs one tester test.
+/// Runs one tester test. Under the grader, its verdict goes to the grader's private
+/// channel (see `grade`), on failure too.
 #[track_caller]
 pub fn run_test<F, Fut>(test: F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    crate::grade::open();
+    let name = std::thread::current().name().unwrap_or("").to_owned();
+    let started_at = Location::caller();
+    let outcome = catch_unwind(AssertUnwindSafe(|| run_alone(started_at, test)));
+    crate::grade::send(
+        &name,
+        outcome.as_ref().err().map(|p| panic_message(p.as_ref())),
+    );
+    if let Err(panic) = outcome {
+        resume_unwind(panic);
+    }
+}
+
+fn panic_message(panic: &(dyn Any + Send)) -> String {
+    match (panic.downcast_ref::<&str>(), panic.downcast_ref::<String>()) {
+        (Some(text), _) => (*text).to_owned(),
+        (None, Some(text)) => text.clone(),
+        (None, None) => "the test panicked with a value that is not text".to_owned(),
+    }
+}
+
+/// Runs the test alone in real time; `started_at` is where the test was written, for the
+/// watchdog's report.
+fn run_alone<F, Fut>(started_at: &'static Location<'static>, test: F)
 where
     F: Fn() -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
@@ -32,7 +63,7 @@ where
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
     });
-    lab_runtime::run_test_within(WATCHDOG_LIMIT, || {
+    lab_runtime::run_test_at(WATCHDOG_LIMIT, started_at, || {
         let test = test();
         async move {
             if timeout(TEST_TIME_LIMIT, test).await.is_err() {

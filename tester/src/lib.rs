@@ -13,6 +13,7 @@
 mod applier;
 mod apply_channel;
 mod config;
+pub mod grade;
 pub mod harness;
 mod peer;
 mod persister;

@@ -22,6 +22,13 @@ pub(crate) fn passed(
     bytes: u64,
     commands: u64,
 ) {
+    crate::grade::record_end(crate::grade::Figures {
+        seconds,
+        peers,
+        rpcs,
+        bytes,
+        commands,
+    });
     let line = format!("  ... Passed --  {seconds:4.1}  {peers} {rpcs:4} {bytes:7} {commands:4}\n");
     match MODE {
         Mode::Real => print(&line),
@@ -32,5 +39,6 @@ pub(crate) fn passed(
 /// `warning: term changed even though there were no failures`: shown even when the test
 /// passes, as Go's tester shows it.
 pub(crate) fn warning(text: &str) {
+    crate::grade::record_warning();
     lab_runtime::console::warning(text);
 }

@@ -1,0 +1,135 @@
+//! Running the graded jobs, several at once, each a child process, and keeping the output
+//! of those that fail.
+
+use std::collections::VecDeque;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
+
+use anyhow::{Context, Result};
+
+use crate::grade::child::{self, Launch, Limits};
+use crate::grade::outcome::{self, RunResult};
+use crate::grade::verdict;
+use crate::stress::runner::Job;
+
+/// How to run the jobs.
+pub struct Plan {
+    pub binary: PathBuf,
+    pub root: PathBuf,
+    pub package: String,
+    /// Where failing runs' output is kept, a folder per test.
+    pub out: PathBuf,
+    pub limits: Limits,
+    pub jobs: usize,
+    /// `LAB_LOG` for the runs, so that a failing run's kept output has its log.
+    pub log: Option<String>,
+}
+
+/// Runs every job and returns the results in the jobs' order; `done` hears of each as it
+/// ends.
+pub fn run_all(
+    plan: &Plan,
+    jobs: Vec<Job>,
+    done: impl Fn(&RunResult) + Sync,
+) -> Result<Vec<RunResult>> {
+    let queue = Mutex::new(jobs.into_iter().enumerate().collect::<VecDeque<_>>());
+    let results = Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..plan.jobs.max(1))
+            .map(|_| {
+                scope.spawn(|| -> Result<()> {
+                    loop {
+                        let next = queue
+                            .lock()
+                            .unwrap_or_else(PoisonError::into_inner)
+                            .pop_front();
+                        let Some((index, job)) = next else {
+                            return Ok(());
+                        };
+                        let result = run_one(plan, &job)?;
+                        done(&result);
+                        results
+                            .lock()
+                            .unwrap_or_else(PoisonError::into_inner)
+                            .push((index, result));
+                    }
+                })
+            })
+            .collect();
+        for worker in workers {
+            worker
+                .join()
+                .map_err(|_| anyhow::anyhow!("a grading thread panicked"))??;
+        }
+        Ok::<(), anyhow::Error>(())
+    })?;
+    let mut results = results.into_inner().unwrap_or_else(PoisonError::into_inner);
+    results.sort_by_key(|(index, _)| *index);
+    Ok(results.into_iter().map(|(_, result)| result).collect())
+}
+
+fn run_one(plan: &Plan, job: &Job) -> Result<RunResult> {
+    let token = verdict::token()?;
+    let launch = Launch {
+        binary: plan.binary.clone(),
+        root: plan.root.clone(),
+        package: plan.package.clone(),
+        test: job.test.clone(),
+        seed: job.seed,
+        log: plan.log.clone(),
+    };
+    let ended = child::run(&launch, &plan.limits, &token)
+        .with_context(|| format!("cannot run {} (run {})", job.test, job.run))?;
+    let (passed, reason, verdict) = outcome::score(&job.test, &token, &ended, &plan.limits);
+    let kept = match &reason {
+        None => None,
+        Some(reason) => {
+            let forged = verdict::untokened_lines(&ended.channel, &token);
+            let mut header = format!("grade: {} run {} failed: {reason}\n", job.test, job.run);
+            if forged > 0 {
+                header.push_str(&format!(
+                    "grade: the verdict channel carried {forged} line(s) without this run's \
+                     token, ignored\n"
+                ));
+            }
+            Some(keep(plan, job, &header, &ended.output.text())?)
+        }
+    };
+    let seconds = match (&verdict, passed) {
+        (Some(v), true) => v.seconds,
+        _ => ended.seconds,
+    };
+    Ok(RunResult {
+        part: outcome::part_of(&job.test),
+        test: job.test.clone(),
+        run: job.run,
+        seed: job.seed,
+        passed,
+        reason,
+        seconds,
+        verdict,
+        kept,
+    })
+}
+
+/// Writes a failing run's header and output to `out/<test>/run-N[-seed-S].log`.
+fn keep(plan: &Plan, job: &Job, header: &str, output: &str) -> Result<PathBuf> {
+    let dir = plan.out.join(&job.test);
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let name = match job.seed {
+        Some(seed) => format!("run-{}-seed-{seed}.log", job.run),
+        None => format!("run-{}.log", job.run),
+    };
+    let path = dir.join(name);
+    let text = format!("{header}\n{output}");
+    std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(relative(&path))
+}
+
+/// `path` relative to the current directory when it is under it, for a shorter table.
+fn relative(path: &Path) -> PathBuf {
+    std::env::current_dir()
+        .ok()
+        .and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_path_buf))
+        .unwrap_or_else(|| path.to_path_buf())
+}

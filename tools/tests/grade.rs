@@ -1,0 +1,277 @@
+//! `grade` end to end, in simulation: the lab's Raft scores full marks and its results.json
+//! and JUnit XML agree with the table; misbehaving fixtures score zero, each with its reason.
+//!
+//! These tests run cargo themselves, into target/sim; under `--cfg madsim` the outer build
+//! may hold that directory's lock, so they run only in the real-time build.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tools/ has a parent")
+        .to_path_buf()
+}
+
+fn fresh_dir(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+/// Runs grade with `args`, its files in `dir`.
+fn grade(args: &[&str], dir: &Path) -> (Output, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_grade"))
+        .current_dir(root())
+        .args(["--sim", "--seed", "1", "-j", "2"])
+        .args(args)
+        .arg("--results")
+        .arg(dir.join("results.json"))
+        .arg("--junit")
+        .arg(dir.join("junit.xml"))
+        .arg("--out")
+        .arg(dir.join("failed"))
+        .output()
+        .expect("grade runs");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    (output, stdout)
+}
+
+/// One row of the printed table.
+#[derive(Debug, Clone, PartialEq)]
+struct Row {
+    part: String,
+    result: String,
+    seconds: f64,
+    kept: Option<PathBuf>,
+}
+
+/// The table's rows by test (two spaces or more separate cells).
+fn table(stdout: &str) -> BTreeMap<String, Row> {
+    let mut lines = stdout.lines().skip_while(|l| !l.starts_with("part  "));
+    let header = lines
+        .next()
+        .unwrap_or_else(|| panic!("no table:\n{stdout}"));
+    assert!(
+        header.contains("RPCs") && header.contains("warnings"),
+        "{header}"
+    );
+    lines
+        .take_while(|l| !l.starts_with("score:"))
+        .filter(|l| !l.is_empty() && !l.starts_with('-') && !l.contains(" total "))
+        .map(|line| {
+            let cells: Vec<&str> = line
+                .split("  ")
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .collect();
+            assert_eq!(cells.len(), 10, "a row of 10 cells: {line:?}");
+            let kept = (cells[9] != "-").then(|| PathBuf::from(cells[9]));
+            let seconds = cells[3]
+                .parse()
+                .unwrap_or_else(|_| panic!("seconds in {line:?}"));
+            let row = Row {
+                part: cells[0].to_owned(),
+                result: cells[2].to_owned(),
+                seconds,
+                kept,
+            };
+            (cells[1].to_owned(), row)
+        })
+        .collect()
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
+}
+
+/// results.json's tests: name -> (score, max_score, status).
+fn gradescope(dir: &Path) -> (f64, BTreeMap<String, (f64, f64, String)>) {
+    let json: serde_json::Value =
+        serde_json::from_str(&read(&dir.join("results.json"))).expect("results.json is JSON");
+    let tests = json["tests"].as_array().expect("tests").iter().map(|t| {
+        let name = t["name"].as_str().expect("name").to_owned();
+        let score = t["score"].as_f64().expect("score");
+        let max = t["max_score"].as_f64().expect("max_score");
+        let status = t["status"].as_str().expect("status").to_owned();
+        assert!(t["output"].is_string(), "{t}");
+        (name, (score, max, status))
+    });
+    (json["score"].as_f64().expect("score"), tests.collect())
+}
+
+/// The JUnit XML's test cases: name -> (suite, failure message if any).
+fn junit(dir: &Path) -> BTreeMap<String, (String, Option<String>)> {
+    let text = read(&dir.join("junit.xml"));
+    let doc = roxmltree::Document::parse(&text).expect("junit.xml is XML");
+    let root = doc.root_element();
+    assert_eq!(root.tag_name().name(), "testsuites");
+    let mut cases = BTreeMap::new();
+    for suite in root.children().filter(|n| n.has_tag_name("testsuite")) {
+        let suite_name = suite.attribute("name").expect("suite name").to_owned();
+        let listed: usize = suite
+            .attribute("tests")
+            .and_then(|t| t.parse().ok())
+            .expect("tests");
+        let mut count = 0;
+        for case in suite.children().filter(|n| n.has_tag_name("testcase")) {
+            count += 1;
+            let failure = case
+                .children()
+                .find(|n| n.has_tag_name("failure"))
+                .map(|f| f.attribute("message").expect("failure message").to_owned());
+            let name = case.attribute("name").expect("case name").to_owned();
+            cases.insert(name, (suite_name.clone(), failure));
+        }
+        assert_eq!(count, listed, "suite {suite_name}");
+    }
+    cases
+}
+
+/// results.json and the JUnit XML say what the table says, test by test.
+fn check_reports_agree(dir: &Path, rows: &BTreeMap<String, Row>) {
+    let (total, tests) = gradescope(dir);
+    let cases = junit(dir);
+    assert_eq!(tests.len(), rows.len());
+    assert_eq!(cases.len(), rows.len());
+    let mut expected_total = 0.0;
+    for (test, row) in rows {
+        let passed = row.result == "pass";
+        let (score, max, status) = &tests[&format!("{} {test}", row.part)];
+        assert_eq!(*max, 1.0);
+        assert_eq!(*score, if passed { 1.0 } else { 0.0 }, "{test}");
+        assert_eq!(status, if passed { "passed" } else { "failed" }, "{test}");
+        expected_total += score;
+        let (suite, failure) = &cases[test];
+        assert_eq!(suite, &row.part);
+        match failure {
+            None => assert!(passed, "{test}"),
+            Some(message) => assert_eq!(Some(message.as_str()), row.result.strip_prefix("FAIL: ")),
+        }
+    }
+    assert_eq!(total, expected_total);
+}
+
+#[test]
+#[cfg_attr(madsim, ignore = "runs cargo into target/sim")]
+fn the_lab_raft_scores_full_marks_and_the_reports_agree() {
+    let dir = fresh_dir("grade-lab");
+    let (output, stdout) = grade(&["--parts", "2A"], &dir);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    let rows = table(&stdout);
+    let names: Vec<&str> = rows.keys().map(String::as_str).collect();
+    assert_eq!(
+        names,
+        ["initial_election_2A", "many_elections_2A", "re_election_2A"]
+    );
+    assert!(
+        rows.values()
+            .all(|r| r.result == "pass" && r.part == "2A" && r.seconds > 0.0),
+        "{stdout}"
+    );
+    assert!(stdout.contains("3/3 passed"), "{stdout}");
+    assert!(stdout.contains("score: 3.00 / 3.00"), "{stdout}");
+    check_reports_agree(&dir, &rows);
+}
+
+#[test]
+#[cfg_attr(madsim, ignore = "runs cargo into target/sim")]
+fn misbehaving_rafts_score_zero_with_their_reason() {
+    let dir = fresh_dir("grade-fixtures");
+    let (output, stdout) = grade(
+        &[
+            "--package",
+            "lab-tools",
+            "--test",
+            "grade_fixtures",
+            "--features",
+            "broken-fixture",
+            "--parts",
+            "2A",
+            // The hang is killed 5 s past this; the other runs take a second or two.
+            "--time-limit",
+            "10",
+            "--memory-limit",
+            "256",
+            "--output-limit",
+            "8",
+            "--keep",
+            "64",
+        ],
+        &dir,
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stdout}\n{stderr}");
+    let rows = table(&stdout);
+    // A prefix ending in `(` allows what follows: the hog is killed by the grader's polling,
+    // or, on a starved machine, by the rlimit backstop.
+    let expected = [
+        ("abort_2A", "FAIL: killed by signal 6 (SIGABRT)"),
+        ("correct_2A", "pass"),
+        ("escape_2A", "FAIL: exited without a verdict (status 0)"),
+        ("exit_2A", "FAIL: exited without a verdict (status 0)"),
+        ("fake_passed_2A", "FAIL: expected one leader, got none"),
+        ("hang_2A", "FAIL: time limit (killed after 15 s)"),
+        ("kill_self_2A", "FAIL: killed by signal 9 (SIGKILL)"),
+        (
+            "logging_2A",
+            "FAIL: output limit (killed past 8 MiB of output)",
+        ),
+        ("memory_2A", "FAIL: memory limit ("),
+    ];
+    let got: Vec<(&str, &str)> = rows
+        .iter()
+        .map(|(t, r)| (t.as_str(), r.result.as_str()))
+        .collect();
+    assert_eq!(got.len(), expected.len(), "{stdout}");
+    for ((test, result), (want_test, want)) in got.iter().zip(expected) {
+        assert_eq!(*test, want_test, "{stdout}");
+        let matches = match want.strip_suffix('(') {
+            Some(_) => result.starts_with(want),
+            None => *result == want,
+        };
+        assert!(matches, "{test}: {result:?}, not {want:?}\n{stdout}");
+    }
+    assert!(stdout.contains("score: 1.00 / 9.00"), "{stdout}");
+    check_reports_agree(&dir, &rows);
+
+    // Every failing run's output is kept where the table says, within the cap.
+    for (test, row) in rows.iter().filter(|(_, r)| r.result != "pass") {
+        let kept = row
+            .kept
+            .as_ref()
+            .unwrap_or_else(|| panic!("{test} kept nothing"));
+        let kept = root().join(kept);
+        let size = std::fs::metadata(&kept)
+            .map(|m| m.len())
+            .unwrap_or_else(|e| panic!("{}: {e}", kept.display()));
+        assert!(size < 64 * 1024 + 4096, "{test}: {size} bytes kept");
+        assert!(
+            read(&kept).contains(row.result.trim_start_matches("FAIL: ")),
+            "{test}"
+        );
+    }
+    let chatter = read(&root().join(rows["logging_2A"].kept.as_ref().expect("kept")));
+    assert!(
+        chatter.contains("bytes of output elided by the grader"),
+        "{chatter}"
+    );
+    let escape = read(&root().join(rows["escape_2A"].kept.as_ref().expect("kept")));
+    assert!(escape.contains("still held its output open"), "{escape}");
+    // The fake Passed line is in the output, and counted for nothing.
+    let fake = read(&root().join(rows["fake_passed_2A"].kept.as_ref().expect("kept")));
+    assert!(fake.contains("... Passed --"), "{fake}");
+    // Its forged verdicts reached the channel, and were ignored.
+    assert!(
+        fake.contains("line(s) without this run's token, ignored"),
+        "{fake}"
+    );
+}
+
+#[test]
+fn the_channel_variable_is_the_testers() {
+    assert_eq!(lab_tools::grade::child::FDS_VAR, tester::grade::FDS_VAR);
+}
