@@ -121,12 +121,12 @@ fn run(args: Args) -> Result<()> {
     );
     if first_seed.is_some() {
         for test in &tests {
-            let seeds: Vec<String> = planned
+            let seeds: Vec<u64> = planned
                 .iter()
                 .filter(|job| &job.test == test)
-                .filter_map(|job| job.seed.map(|s| s.to_string()))
+                .filter_map(|job| job.seed)
                 .collect();
-            println!("  {test}: seeds {}", seeds.join(" "));
+            println!("  {test}: seeds {}", describe_seeds(&seeds));
         }
     }
     let total = planned.len();
@@ -199,4 +199,30 @@ fn fresh_seed() -> u64 {
         .map_or(0, |d| d.as_nanos() as u64);
     // Small enough to type, far enough apart between invocations.
     (nanos ^ u64::from(std::process::id())) % 1_000_000_000
+}
+
+/// The seeds of one test, short: an evenly spaced run of them as `first..=last step k`.
+fn describe_seeds(seeds: &[u64]) -> String {
+    let step = match seeds {
+        [first, second, ..] if second > first => second - first,
+        _ => {
+            return seeds
+                .iter()
+                .map(u64::to_string)
+                .collect::<Vec<_>>()
+                .join(" ")
+        }
+    };
+    let evenly_spaced = seeds
+        .windows(2)
+        .all(|pair| pair[1].checked_sub(pair[0]) == Some(step));
+    match (evenly_spaced, seeds.first(), seeds.last()) {
+        (true, Some(first), Some(last)) if step == 1 => format!("{first}..={last}"),
+        (true, Some(first), Some(last)) => format!("{first}..={last} step {step}"),
+        _ => seeds
+            .iter()
+            .map(u64::to_string)
+            .collect::<Vec<_>>()
+            .join(" "),
+    }
 }
