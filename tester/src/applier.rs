@@ -15,6 +15,8 @@ use crate::peer::{ApplyMsg, RaftPeer};
 pub(crate) struct Applied {
     logs: Vec<HashMap<u64, Vec<u8>>>,
     last_applied: Vec<u64>,
+    /// The last index each peer's current instance applied (`None` before its first).
+    instance_last: Vec<Option<u64>>,
     errors: Vec<Option<String>>,
     max_index: u64,
     /// Each peer's `snapshot` call in progress: its index and when it began.
@@ -26,6 +28,7 @@ impl Applied {
         Applied {
             logs: vec![HashMap::new(); n],
             last_applied: vec![0; n],
+            instance_last: vec![None; n],
             errors: vec![None; n],
             max_index: 0,
             snapshot_calls: vec![None; n],
@@ -57,14 +60,40 @@ impl Applied {
             })
     }
 
+    /// A new instance of `peer` starts: it has applied nothing yet.
+    pub(crate) fn started(&mut self, peer: usize) {
+        self.instance_last[peer] = None;
+    }
+
+    /// Proves that an instance applies each index once, in order, as each message arrives:
+    /// after index `i` comes `i + 1`, never a repeat or a gap (a restarted instance starts
+    /// where Go's checks allow). A snapshot moves the point on.
+    fn check_next(&mut self, peer: usize, index: u64) -> Option<String> {
+        let last = self.instance_last[peer].replace(index)?;
+        match index {
+            _ if index == last + 1 => None,
+            _ if index <= last => Some(format!(
+                "server {peer} applied index {index} again (right after index {last}): an \
+                 instance applies each index once, in order"
+            )),
+            _ => Some(format!(
+                "server {peer} applied index {index} right after index {last}: a gap"
+            )),
+        }
+    }
+
     /// A restarted peer has applied nothing yet.
     pub(crate) fn restart(&mut self, peer: usize) {
         self.last_applied[peer] = 0;
     }
 
+    /// Records an apply error and fails the run at once, as Go's `log.Fatalf` does.
     fn fail(&mut self, peer: usize, error: String) {
         eprintln!("apply error: {error}");
         log::error!("apply error: {error}");
+        if self.errors[peer].is_none() {
+            lab_runtime::fail_run(format!("apply error: {error}"));
+        }
         self.errors[peer].get_or_insert(error);
     }
 
@@ -161,11 +190,12 @@ pub(crate) async fn apply<R>(
             continue;
         };
         let mut shared = lock(&shared);
+        let next_error = shared.applied.check_next(peer, index);
         let (mut error, previous_ok) = shared.applied.check_logs(peer, index, command);
         if index > 1 && !previous_ok {
             error = Some(format!("server {peer} apply out of order {index}"));
         }
-        if let Some(error) = error {
+        if let Some(error) = error.or(next_error) {
             shared.applied.fail(peer, error);
         }
     }
@@ -186,6 +216,7 @@ pub(crate) async fn apply_with_snapshots<R: RaftPeer>(
                 snapshot, index, ..
             } => {
                 let mut shared = lock(&shared);
+                shared.applied.instance_last[peer] = Some(index);
                 if let Err(error) = shared.applied.ingest_snapshot(peer, &snapshot, Some(index)) {
                     shared.applied.fail(peer, error);
                 }

@@ -12,8 +12,10 @@
 
 mod applier;
 mod apply_channel;
+pub mod checks;
 mod config;
 pub mod harness;
+mod inspection;
 mod peer;
 mod persister;
 mod report;
@@ -21,6 +23,7 @@ pub mod tests;
 
 pub use apply_channel::{apply_channel, ApplyClosed, ApplyReceiver, ApplySender};
 pub use config::{Config, ELECTION_TIMEOUT, MAX_LOG_SIZE, SNAPSHOT_INTERVAL};
+pub use inspection::{Inspection, LogTerms, Role};
 pub use peer::{ApplyMsg, RaftPeer};
 pub use persister::Persister;
 
