@@ -44,6 +44,8 @@ struct ClusterState {
     inspections: Vec<Option<Inspection>>,
     /// Whether a killed instance goes on sending (a Raft whose tasks outlive `kill`).
     chatty: bool,
+    /// How many messages the peers' appliers have taken.
+    taken: usize,
 }
 
 struct Instance {
@@ -204,6 +206,11 @@ impl Cluster {
         self.state().last_words = Some(raft_state);
     }
 
+    /// How many messages the peers' appliers have taken.
+    pub fn taken(&self) -> usize {
+        self.state().taken
+    }
+
     pub fn snapshots(&self) -> Vec<(usize, u64)> {
         self.state().snapshots.clone()
     }
@@ -295,10 +302,15 @@ impl RaftPeer for FakeRaft {
             .expect("fake peers are made inside Cluster::build");
         let killed = Arc::new(AtomicBool::new(false));
         let (queue, mut queued) = mpsc::unbounded();
+        // Weak: the cluster holds this task's queue.
+        let taker = Arc::downgrade(&cluster);
         lab_runtime::task::spawn(async move {
             while let Some(message) = queued.next().await {
                 if apply.send(message).await.is_err() {
                     return;
+                }
+                if let Some(cluster) = taker.upgrade() {
+                    cluster.state().taken += 1;
                 }
             }
         });
@@ -309,7 +321,11 @@ impl RaftPeer for FakeRaft {
                 for _ in 0..1000 {
                     sleep(Duration::from_millis(10)).await;
                     for (_, end) in ends.iter().enumerate().filter(|(to, _)| *to != me) {
-                        let _ = end.call::<u64, u64>("Raft.Echo", &1).await;
+                        // A call of its own: a cut-off end answers only after a while.
+                        let end = end.clone();
+                        lab_runtime::task::spawn(async move {
+                            let _ = end.call::<u64, u64>("Raft.Echo", &1).await;
+                        });
                     }
                 }
             });
