@@ -214,7 +214,8 @@ impl<R: RaftPeer> Config<R> {
                 apply_rx,
             ));
         } else {
-            spawn(applier::apply(shared, i, apply_rx));
+            let instance = self.shared().instances[i];
+            spawn(applier::apply(shared, i, instance, apply_rx));
         }
         let server = Server::new();
         server.add_service(raft.service());
@@ -227,7 +228,8 @@ impl<R: RaftPeer> Config<R> {
         let mut shared = self.shared();
         shared.end_names[i] = Some(end_names);
         shared.instances[i] += 1;
-        shared.applied.started(i);
+        let instance = shared.instances[i];
+        shared.applied.started(i, instance);
         let persister = Arc::new(match &shared.saved[i] {
             Some(saved) => saved.copy(),
             None => Persister::new(),
