@@ -44,8 +44,16 @@ pub fn timeout<F: Future>(
     madsim::time::timeout(duration + lateness(), future)
 }
 
-/// Waits exactly `duration`, without the simulated lateness: for the tester's own polling,
-/// which must not perturb the run it watches more than it has to.
-pub fn sleep_exact(duration: Duration) -> impl Future<Output = ()> + Send {
-    madsim::time::sleep(duration)
+/// Waits exactly `duration`, without the simulated lateness, and in simulation to the
+/// nanosecond (madsim's `sleep` rounds a shorter wait up to 1 ms, as tokio's timer wheel
+/// does): for a simulated message's travel time, and the tester's own polling.
+pub async fn sleep_exact(duration: Duration) {
+    let sleep = std::pin::pin!(madsim::time::sleep(duration));
+    #[cfg(madsim)]
+    let sleep = {
+        let mut sleep = sleep;
+        sleep.as_mut().reset(Instant::now() + duration);
+        sleep
+    };
+    sleep.await
 }
