@@ -64,29 +64,28 @@ impl Logs {
     /// term everywhere, ever. Records the entries `peer` shows committed.
     fn committed_entries_agree(&mut self, peer: usize, now: &Inspection) -> Result<(), String> {
         let through = now.commit_index.min(now.log.last_index());
-        for (first, last, term) in now.log.runs_within(1, through) {
-            for &(f, l, t) in &self.committed {
-                if f <= last && first <= l && t != term {
-                    let index = f.max(first);
-                    return Err(format!(
-                        "state machine safety: index {index} is committed with term {t} \
-                         elsewhere, but server {peer} has term {term} there and commit index \
-                         {}: a committed entry changed",
-                        now.commit_index
-                    ));
-                }
+        let theirs = now.log.runs_within(1, through);
+        walk(&self.committed, &theirs, |index, _, known, term| {
+            if known == term {
+                return Ok(());
             }
-            self.committed.push((first, last, term));
-        }
-        self.committed.sort_unstable();
-        let mut merged: Vec<(u64, u64, u64)> = Vec::with_capacity(self.committed.len());
-        for (first, last, term) in self.committed.drain(..) {
-            match merged.last_mut() {
+            Err(format!(
+                "state machine safety: index {index} is committed with term {known} \
+                 elsewhere, but server {peer} has term {term} there and commit index {}: a \
+                 committed entry changed",
+                now.commit_index
+            ))
+        })?;
+        // Both lists are sorted: merge them, then join neighbouring runs of one term.
+        let mut all = std::mem::take(&mut self.committed);
+        all.extend(theirs);
+        all.sort_unstable();
+        for (first, last, term) in all {
+            match self.committed.last_mut() {
                 Some(run) if run.2 == term && first <= run.1 + 1 => run.1 = run.1.max(last),
-                _ => merged.push((first, last, term)),
+                _ => self.committed.push((first, last, term)),
             }
         }
-        self.committed = merged;
         Ok(())
     }
 
@@ -110,20 +109,17 @@ impl Logs {
                 log.last_index()
             ));
         }
-        for &(first, last, term) in &self.committed {
-            let (lo, hi) = (first.max(log.snapshot_index()), last.min(through));
-            for (at, _, theirs) in log.runs_within(lo, hi) {
-                if theirs != term {
-                    return Err(format!(
-                        "leader completeness: server {leader} leads term {} with term {theirs} \
-                         at index {at}, but the entry committed there in an earlier term has \
-                         term {term}",
-                        insp.term
-                    ));
-                }
+        let theirs = log.runs_within(log.snapshot_index(), through);
+        walk(&self.committed, &theirs, |at, _, term, held| {
+            if held == term {
+                return Ok(());
             }
-        }
-        Ok(())
+            Err(format!(
+                "leader completeness: server {leader} leads term {} with term {held} at index \
+                 {at}, but the entry committed there in an earlier term has term {term}",
+                insp.term
+            ))
+        })
     }
 }
 
@@ -148,18 +144,38 @@ fn log_matching(a: usize, log_a: &LogTerms, b: usize, log_b: &LogTerms) -> Resul
         return Ok(());
     }
     let (runs_a, runs_b) = (log_a.runs_within(lo, hi), log_b.runs_within(lo, hi));
-    let (mut i, mut j) = (0, 0);
     let mut first_difference = None;
     let mut last_agreement = None;
-    // Walk the pieces where both logs hold one term each.
-    while i < runs_a.len() && j < runs_b.len() {
-        let (fa, la, ta) = runs_a[i];
-        let (fb, lb, tb) = runs_b[j];
-        let (start, end) = (fa.max(fb), la.min(lb));
+    let _ = walk(&runs_a, &runs_b, |start, end, ta, tb| {
         if ta == tb {
             last_agreement = Some((end, ta));
         } else if first_difference.is_none() {
             first_difference = Some((start, ta, tb));
+        }
+        Ok(())
+    });
+    match (first_difference, last_agreement) {
+        (Some((d, ta, tb)), Some((at, term))) if at > d => Err(format!(
+            "log matching: servers {a} and {b} both hold index {at} with term {term}, but \
+             differ before it, at index {d} (term {ta} on server {a}, {tb} on server {b})"
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Calls `f(first, last, term in a, term in b)` for each piece where two sorted lists of disjoint
+/// `(first, last, term)` runs overlap, in order, in one pass; stops at its first error.
+fn walk(
+    a: &[(u64, u64, u64)],
+    b: &[(u64, u64, u64)],
+    mut f: impl FnMut(u64, u64, u64, u64) -> Result<(), String>,
+) -> Result<(), String> {
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        let (fa, la, ta) = a[i];
+        let (fb, lb, tb) = b[j];
+        if fa.max(fb) <= la.min(lb) {
+            f(fa.max(fb), la.min(lb), ta, tb)?;
         }
         if la <= lb {
             i += 1;
@@ -168,13 +184,7 @@ fn log_matching(a: usize, log_a: &LogTerms, b: usize, log_b: &LogTerms) -> Resul
             j += 1;
         }
     }
-    match (first_difference, last_agreement) {
-        (Some((d, ta, tb)), Some((at, term))) if at > d => Err(format!(
-            "log matching: servers {a} and {b} both hold index {at} with term {term}, but \
-             differ before it, at index {d} (term {ta} on server {a}, {tb} on server {b})"
-        )),
-        _ => Ok(()),
-    }
+    Ok(())
 }
 
 #[cfg(test)]
