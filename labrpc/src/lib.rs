@@ -13,7 +13,8 @@
 //! errors and reported to the hook set with [`Network::on_programming_error`].
 //!
 //! All timing and randomness come from `lab-runtime`, so the network runs in real time or
-//! in deterministic simulated time.
+//! in deterministic simulated time. In simulation each request and each reply also takes
+//! a small random time to travel (see [`LATENCY_MIN`]), as on a real machine.
 //!
 //! ```
 //! use labrpc::{Network, Server, Service};
@@ -33,12 +34,14 @@
 
 mod client;
 mod error;
+mod latency;
 mod network;
 mod server;
 mod service;
 
 pub use client::ClientEnd;
 pub use error::CallError;
+pub use latency::{LATENCY_MAX, LATENCY_MIN};
 pub use network::Network;
 pub use server::Server;
 pub use service::Service;

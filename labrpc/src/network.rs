@@ -10,6 +10,8 @@ use futures::future::{select, Either};
 use lab_runtime::random::{below, chance};
 use lab_runtime::task::spawn;
 use lab_runtime::time::{sleep, Duration};
+
+use crate::latency;
 use tokio::sync::watch;
 
 use crate::client::ClientEnd;
@@ -42,10 +44,13 @@ pub struct Network {
 
 /// Called with each programming error a call on the network hits.
 type ProgrammingErrorHook = Arc<dyn Fn(&CallError) + Send + Sync>;
+/// Called with the name of the end of each request sent.
+type SendHook = Arc<dyn Fn(&str) + Send + Sync>;
 
 pub(crate) struct NetworkInner {
     topology: Mutex<Topology>,
     on_programming_error: Mutex<Option<ProgrammingErrorHook>>,
+    on_send: Mutex<Option<SendHook>>,
     /// Bumped on every change of ends or servers, to wake requests whose handler runs.
     changes: watch::Sender<u64>,
     cleaned_up: AtomicBool,
@@ -97,6 +102,7 @@ impl Network {
                     servers: HashMap::new(),
                 }),
                 on_programming_error: Mutex::new(None),
+                on_send: Mutex::new(None),
                 changes: watch::Sender::new(0),
                 cleaned_up: AtomicBool::new(false),
                 total_count: AtomicUsize::new(0),
@@ -201,6 +207,17 @@ impl Network {
             .unwrap_or_else(PoisonError::into_inner) = Some(Arc::new(hook));
     }
 
+    /// Sets the hook called with the end's name each time a request is sent from an end,
+    /// before it sets out: a tester can tell that a stopped peer still sends. Replaces an
+    /// earlier hook. The hook must not block.
+    pub fn on_send(&self, hook: impl Fn(&str) + Send + Sync + 'static) {
+        *self
+            .inner
+            .on_send
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(Arc::new(hook));
+    }
+
     /// How many RPCs reached the server of that name (0 if there is none).
     pub fn count(&self, server: impl ToString) -> usize {
         self.inner
@@ -257,6 +274,14 @@ impl NetworkInner {
         if self.cleaned_up.load(Ordering::Relaxed) {
             return None;
         }
+        let hook = self
+            .on_send
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        if let Some(hook) = hook {
+            hook(end);
+        }
         self.total_count.fetch_add(1, Ordering::Relaxed);
         self.total_bytes
             .fetch_add(args.len() as u64, Ordering::Relaxed);
@@ -280,6 +305,7 @@ impl NetworkInner {
         args: Vec<u8>,
         changes: watch::Receiver<u64>,
     ) -> Delivery {
+        latency::travel().await;
         let route = self.route(&end);
         let Some((server_name, server)) = route.target else {
             let wait = if route.long_delays {
@@ -319,6 +345,7 @@ impl NetworkInner {
             self.total_bytes
                 .fetch_add(bytes.len() as u64, Ordering::Relaxed);
         }
+        latency::travel().await;
         reply
     }
 

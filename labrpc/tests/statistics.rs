@@ -10,10 +10,11 @@ use lab_runtime::time::{Duration, Instant};
 use lab_runtime::{run_test, Mode, MODE};
 use labrpc::CallError;
 
-/// Real time adds scheduling delays on top of the simulated ones.
+/// Real time adds scheduling delays on top of the simulated ones; simulation adds each
+/// message's travel time and its timers' lateness (under 2 ms in all).
 fn slack() -> Duration {
     match MODE {
-        Mode::Simulated => Duration::ZERO,
+        Mode::Simulated => 2 * labrpc::LATENCY_MAX + lab_runtime::time::TIMER_JITTER,
         Mode::Real => Duration::from_millis(60),
     }
 }
@@ -205,5 +206,24 @@ fn with_long_delays_a_disabled_end_answers_nothing_after_up_to_7_s() {
             Duration::from_millis(3000),
             Duration::from_millis(4000),
         );
+    });
+}
+
+/// In simulation a reliable call takes two travel times (request and reply), each drawn
+/// from the seed in `LATENCY_MIN..=LATENCY_MAX`: never zero, never the same for all.
+#[cfg(madsim)]
+#[test]
+fn in_simulation_a_call_takes_two_travel_times() {
+    run_test(|| async {
+        let (_net, e, _js) = junk_network("e", "s", true);
+        let times: Vec<Duration> = calls(&e, 200).await.into_iter().map(|(_, t)| t).collect();
+        for took in &times {
+            assert!(
+                (2 * labrpc::LATENCY_MIN..=2 * labrpc::LATENCY_MAX).contains(took),
+                "a call took {took:?}"
+            );
+        }
+        let distinct: std::collections::BTreeSet<Duration> = times.into_iter().collect();
+        assert!(distinct.len() > 100, "{} distinct times", distinct.len());
     });
 }

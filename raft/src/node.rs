@@ -9,10 +9,10 @@ use lab_runtime::random;
 use lab_runtime::task::spawn;
 use lab_runtime::time::{sleep_until, Instant};
 use labrpc::{ClientEnd, Service};
-use tester::{ApplyMsg, ApplySender, Persister, RaftPeer};
+use tester::{ApplyMsg, ApplySender, Inspection, LogTerms, Persister, RaftPeer};
 use tokio::sync::Notify;
 
-use crate::core::{Core, Outgoing, Ready};
+use crate::core::{Core, Log, Outgoing, Ready, Role};
 use crate::messages::{
     AppendEntriesArgs, InstallSnapshotArgs, RequestVoteArgs, APPEND_ENTRIES, INSTALL_SNAPSHOT,
     REQUEST_VOTE,
@@ -119,6 +119,43 @@ impl RaftPeer for Raft {
         self.node.timer_wake.notify_one();
         self.node.apply_wake.notify_one();
     }
+
+    fn inspect(&self) -> Option<Inspection> {
+        let core = self.node.lock_core();
+        let role = match core.role() {
+            Role::Follower => tester::Role::Follower,
+            Role::Candidate { .. } => tester::Role::Candidate,
+            Role::Leader(_) => tester::Role::Leader,
+        };
+        Some(Inspection {
+            term: core.term(),
+            role,
+            commit_index: core.commit_index(),
+            log: log_terms(core.log()),
+        })
+    }
+}
+
+/// The log's terms as runs, found by binary search: terms never decrease along a log, so a
+/// look costs a few steps per term, not one per entry.
+fn log_terms(log: &Log) -> LogTerms {
+    let mut terms = LogTerms::new(log.snapshot_index(), log.snapshot_term());
+    let mut first = log.snapshot_index() + 1;
+    while let Some(term) = log.term_at(first) {
+        // The last index of this run: the last one whose term is at most `term`.
+        let (mut lo, mut hi) = (first, log.last_index());
+        while lo < hi {
+            let mid = lo + (hi - lo).div_ceil(2);
+            if log.term_at(mid).is_some_and(|t| t <= term) {
+                lo = mid;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        terms.push_run(lo - first + 1, term);
+        first = lo + 1;
+    }
+    terms
 }
 
 fn method_name(call: &str) -> &str {

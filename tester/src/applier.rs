@@ -15,6 +15,11 @@ use crate::peer::{ApplyMsg, RaftPeer};
 pub(crate) struct Applied {
     logs: Vec<HashMap<u64, Vec<u8>>>,
     last_applied: Vec<u64>,
+    /// Each peer's current instance, and the last index it applied (`None` before its
+    /// first).
+    instance_last: Vec<(u64, Option<u64>)>,
+    /// Whether the safety checks are on (`LAB_CHECKS`).
+    checks: bool,
     errors: Vec<Option<String>>,
     max_index: u64,
     /// Each peer's `snapshot` call in progress: its index and when it began.
@@ -26,6 +31,8 @@ impl Applied {
         Applied {
             logs: vec![HashMap::new(); n],
             last_applied: vec![0; n],
+            instance_last: vec![(0, None); n],
+            checks: crate::checks::checks_enabled(),
             errors: vec![None; n],
             max_index: 0,
             snapshot_calls: vec![None; n],
@@ -55,6 +62,35 @@ impl Applied {
                 (since.elapsed() >= STUCK_AFTER)
                     .then(|| stuck_message(peer, index, since.elapsed()))
             })
+    }
+
+    /// A new instance of `peer` starts: it has applied nothing yet.
+    pub(crate) fn started(&mut self, peer: usize, instance: u64) {
+        self.instance_last[peer] = (instance, None);
+    }
+
+    /// Proves that an instance applies each index once, in order, as each message arrives:
+    /// after index `i` comes `i + 1`, never a repeat or a gap (a restarted instance starts
+    /// where Go's checks allow). A killed instance's late messages are Go's checks' alone.
+    fn check_next(&mut self, peer: usize, instance: u64, index: u64) -> Option<String> {
+        let (current, last) = &mut self.instance_last[peer];
+        if *current != instance {
+            return None;
+        }
+        let last = last.replace(index)?;
+        if !self.checks {
+            return None;
+        }
+        match index {
+            _ if index == last + 1 => None,
+            _ if index <= last => Some(format!(
+                "server {peer} applied index {index} again (right after index {last}): an \
+                 instance applies each index once, in order"
+            )),
+            _ => Some(format!(
+                "server {peer} applied index {index} right after index {last}: a gap"
+            )),
+        }
     }
 
     /// A restarted peer has applied nothing yet.
@@ -154,6 +190,7 @@ fn lock<R>(shared: &Mutex<Shared<R>>) -> std::sync::MutexGuard<'_, Shared<R>> {
 pub(crate) async fn apply<R>(
     shared: Arc<Mutex<Shared<R>>>,
     peer: usize,
+    instance: u64,
     mut apply_rx: ApplyReceiver,
 ) {
     while let Some(message) = apply_rx.recv().await {
@@ -161,11 +198,12 @@ pub(crate) async fn apply<R>(
             continue;
         };
         let mut shared = lock(&shared);
+        let next_error = shared.applied.check_next(peer, instance, index);
         let (mut error, previous_ok) = shared.applied.check_logs(peer, index, command);
         if index > 1 && !previous_ok {
             error = Some(format!("server {peer} apply out of order {index}"));
         }
-        if let Some(error) = error {
+        if let Some(error) = error.or(next_error) {
             shared.applied.fail(peer, error);
         }
     }

@@ -12,6 +12,7 @@ use labrpc::{Network, Server};
 
 use crate::applier::{self, Applied};
 use crate::apply_channel::apply_channel;
+use crate::checks::{self, monitor, Checks};
 use crate::harness::TEST_TIME_LIMIT;
 use crate::peer::RaftPeer;
 use crate::persister::Persister;
@@ -37,6 +38,11 @@ pub struct Config<R: RaftPeer> {
     /// When the configuration was made, for the time limit.
     start: Instant,
     stats: Mutex<Stats>,
+    /// The safety checks' state. Only the configuration holds it strongly: the monitor
+    /// and the network's hook stop when it goes.
+    checks: Arc<Mutex<Checks>>,
+    /// How many warnings this test gave.
+    warnings: Mutex<usize>,
 }
 
 /// What the test and the appliers share.
@@ -46,6 +52,8 @@ pub(crate) struct Shared<R> {
     pub(crate) saved: Vec<Option<Arc<Persister>>>,
     /// The names of each peer's outgoing ends, one per peer.
     pub(crate) end_names: Vec<Option<Vec<String>>>,
+    /// Each peer's instance: bumped at each start, so that the checks tell restarts apart.
+    pub(crate) instances: Vec<u64>,
     pub(crate) applied: Applied,
     /// The first programming error a call on the network hit (an unknown method, a
     /// reply of the wrong type): fatal, as in Go's labrpc.
@@ -75,14 +83,25 @@ impl<R: RaftPeer> Config<R> {
                 connected: vec![false; n],
                 saved: vec![None; n],
                 end_names: vec![None; n],
+                instances: vec![0; n],
                 applied: Applied::new(n),
                 programming_error: None,
             })),
             peers: Mutex::new((0..n).map(|_| None).collect()),
             start: Instant::now(),
             stats: Mutex::new(Stats::default()),
+            checks: Arc::new(Mutex::new(Checks::new(n))),
+            warnings: Mutex::new(0),
         };
         cfg.fail_on_programming_errors();
+        cfg.net
+            .on_send(monitor::on_send(Arc::downgrade(&cfg.checks)));
+        if cfg!(madsim) && cfg.checks().enabled() {
+            spawn(monitor::watch(
+                Arc::downgrade(&cfg.shared),
+                Arc::downgrade(&cfg.checks),
+            ));
+        }
         cfg.set_unreliable(unreliable);
         cfg.net.set_long_delays(true);
         for i in 0..n {
@@ -115,6 +134,10 @@ impl<R: RaftPeer> Config<R> {
         self.shared.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    fn checks(&self) -> MutexGuard<'_, Checks> {
+        self.checks.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
     /// The number of peers.
     pub fn n(&self) -> usize {
         self.n
@@ -135,18 +158,20 @@ impl<R: RaftPeer> Config<R> {
         self.disconnect(i);
         // Calls in progress to the old instance fail from now on.
         self.net.delete_server(i);
-        let raft = {
+        let (raft, ends) = {
             let mut shared = self.shared();
             // A fresh persister, in case the old instance goes on saving into the old one.
             if let Some(saved) = &shared.saved[i] {
                 shared.saved[i] = Some(Arc::new(saved.copy()));
             }
-            shared.rafts[i].take()
+            (shared.rafts[i].take(), shared.end_names[i].clone())
         };
         self.peers.lock().unwrap_or_else(PoisonError::into_inner)[i] = None;
         if let Some(raft) = raft {
             log::info!(target: "tester", "S{i} crashed");
             raft.kill();
+            self.checks()
+                .killed(i, ends.unwrap_or_default(), Instant::now());
         }
         let mut shared = self.shared();
         if let Some(saved) = &shared.saved[i] {
@@ -189,7 +214,8 @@ impl<R: RaftPeer> Config<R> {
                 apply_rx,
             ));
         } else {
-            spawn(applier::apply(shared, i, apply_rx));
+            let instance = self.shared().instances[i];
+            spawn(applier::apply(shared, i, instance, apply_rx));
         }
         let server = Server::new();
         server.add_service(raft.service());
@@ -201,6 +227,9 @@ impl<R: RaftPeer> Config<R> {
     fn restore(&self, i: usize, end_names: Vec<String>) -> Result<Arc<Persister>, String> {
         let mut shared = self.shared();
         shared.end_names[i] = Some(end_names);
+        shared.instances[i] += 1;
+        let instance = shared.instances[i];
+        shared.applied.started(i, instance);
         let persister = Arc::new(match &shared.saved[i] {
             Some(saved) => saved.copy(),
             None => Persister::new(),
@@ -279,10 +308,17 @@ impl<R: RaftPeer> Config<R> {
                 .filter_map(|i| Some((i, shared.rafts[i].clone()?)))
                 .collect()
         };
-        rafts
+        let states: Vec<(usize, (u64, bool))> = rafts
             .into_iter()
             .map(|(i, raft)| (i, raft.get_state()))
-            .collect()
+            .collect();
+        let mut checks = self.checks();
+        for &(i, (term, leader)) in &states {
+            checks.state(i, term, leader);
+        }
+        drop(checks);
+        self.check_errors();
+        states
     }
 
     /// Checks that there is exactly one leader among the connected peers, trying ten times
@@ -340,8 +376,10 @@ impl<R: RaftPeer> Config<R> {
         }
     }
 
-    /// Fails the test if an applier or the network found an error.
+    /// Looks at every peer for the safety checks, and fails the test if they, an applier
+    /// or the network found an error.
     fn check_errors(&self) {
+        monitor::look(&self.shared, &self.checks, false);
         // The lock is released before failing: the test's cleanup takes it again.
         let error = {
             let shared = self.shared();
@@ -350,6 +388,7 @@ impl<R: RaftPeer> Config<R> {
                 .clone()
                 .or_else(|| shared.applied.first_error())
         };
+        let error = error.or_else(|| self.checks().first_error());
         if let Some(error) = error {
             panic!("{error}");
         }
@@ -387,8 +426,19 @@ impl<R: RaftPeer> Config<R> {
                 pause *= 2;
             }
             if let Some(start_term) = start_term {
-                let rafts: Vec<Arc<R>> = self.shared().rafts.iter().flatten().cloned().collect();
-                if rafts.iter().any(|raft| raft.get_state().0 > start_term) {
+                let rafts: Vec<(usize, Arc<R>)> = {
+                    let shared = self.shared();
+                    let running = shared.rafts.iter().enumerate();
+                    running.filter_map(|(i, r)| Some((i, r.clone()?))).collect()
+                };
+                let states: Vec<(usize, (u64, bool))> = rafts
+                    .iter()
+                    .map(|(i, raft)| (*i, raft.get_state()))
+                    .collect();
+                for &(i, (term, leader)) in &states {
+                    self.checks().state(i, term, leader);
+                }
+                if states.iter().any(|(_, (term, _))| *term > start_term) {
                     return None;
                 }
             }
@@ -486,6 +536,20 @@ impl<R: RaftPeer> Config<R> {
             self.bytes_total() - stats.bytes0,
             max_index - stats.max_index0,
         );
+        let warnings = *self.warnings.lock().unwrap_or_else(PoisonError::into_inner);
+        report::warnings_total(warnings);
+    }
+
+    /// A warning, as Go's tester gives (`warning: term changed even though there were no
+    /// failures`): shown even when the test passes, and counted; with `LAB_STRICT=1` it
+    /// fails the test.
+    pub fn warning(&self, text: &str) {
+        *self.warnings.lock().unwrap_or_else(PoisonError::into_inner) += 1;
+        if checks::strict() {
+            log::info!(target: "tester", "failed: warning: {text}");
+            panic!("warning: {text} (a failure with {}=1)", checks::STRICT_VAR);
+        }
+        report::warning(text);
     }
 
     fn check_timeout(&self) {

@@ -12,9 +12,11 @@
 
 mod applier;
 mod apply_channel;
+pub mod checks;
 mod config;
 pub mod grade;
 pub mod harness;
+mod inspection;
 mod peer;
 mod persister;
 mod report;
@@ -22,6 +24,7 @@ pub mod tests;
 
 pub use apply_channel::{apply_channel, ApplyClosed, ApplyReceiver, ApplySender};
 pub use config::{Config, ELECTION_TIMEOUT, MAX_LOG_SIZE, SNAPSHOT_INTERVAL};
+pub use inspection::{Inspection, LogTerms, Role};
 pub use peer::{ApplyMsg, RaftPeer};
 pub use persister::Persister;
 

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use labrpc::{ClientEnd, Service};
 
 use crate::apply_channel::ApplySender;
+use crate::inspection::Inspection;
 use crate::persister::Persister;
 
 /// What a peer sends on its apply channel.
@@ -50,4 +51,12 @@ pub trait RaftPeer: Send + Sync + 'static {
 
     /// Stops the peer: its tasks end and it sends nothing more.
     fn kill(&self);
+
+    /// Optional: one consistent look at the peer's term, role, commit index and log terms,
+    /// taken under its lock, for the tester's safety checks (log matching, leader
+    /// completeness, ...). The default shows nothing, and those checks then skip the peer;
+    /// any Raft is graded either way. Must return quickly and never wait on the tester.
+    fn inspect(&self) -> Option<Inspection> {
+        None
+    }
 }

@@ -42,3 +42,14 @@ pub(crate) fn warning(text: &str) {
     crate::grade::record_warning();
     lab_runtime::console::warning(text);
 }
+
+/// `  ... 1 warning`: after the `Passed` line of a test that gave warnings.
+pub(crate) fn warnings_total(warnings: usize) {
+    if warnings > 0 {
+        let plural = if warnings == 1 { "" } else { "s" };
+        let strict = crate::checks::STRICT_VAR;
+        print(&format!(
+            "  ... {warnings} warning{plural} ({strict}=1 makes warnings failures)\n"
+        ));
+    }
+}

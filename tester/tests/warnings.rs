@@ -48,4 +48,32 @@ fn a_changed_term_is_a_warning_that_a_passing_test_shows() {
         "{all}"
     );
     assert!(child.stdout.contains("  ... Passed --"), "{all}");
+    assert!(
+        child
+            .stdout
+            .contains("  ... 1 warning (LAB_STRICT=1 makes warnings failures)"),
+        "the warnings are counted: {all}"
+    );
+}
+
+#[test]
+fn with_lab_strict_a_warning_fails_the_test() {
+    let child = run_child(
+        &[
+            "--ignored",
+            "--exact",
+            "child_initial_election_with_a_moving_term",
+        ],
+        &[("LAB_STRICT", "1")],
+        Duration::from_secs(120),
+    );
+    let all = &child.all;
+    assert!(!child.passed, "the child test fails:\n{all}");
+    assert!(
+        all.contains(
+            "warning: term changed even though there were no failures (a failure with \
+             LAB_STRICT=1)"
+        ),
+        "{all}"
+    );
 }

@@ -4,7 +4,6 @@
 use lab_runtime::random;
 use lab_runtime::time::{sleep, Duration};
 
-use crate::report;
 use crate::{Config, RaftPeer, ELECTION_TIMEOUT};
 
 pub async fn initial_election<R: RaftPeer>() {
@@ -24,7 +23,7 @@ pub async fn initial_election<R: RaftPeer>() {
     sleep(2 * ELECTION_TIMEOUT).await;
     let term2 = cfg.check_terms();
     if term1 != term2 {
-        report::warning("term changed even though there were no failures");
+        cfg.warning("term changed even though there were no failures");
     }
 
     // There is still a leader.

@@ -10,7 +10,7 @@ use futures::channel::mpsc;
 use futures::StreamExt;
 use lab_runtime::time::{sleep, Duration, Instant};
 use labrpc::{ClientEnd, Service};
-use tester::{ApplyMsg, ApplySender, Config, Persister, RaftPeer};
+use tester::{ApplyMsg, ApplySender, Config, Inspection, LogTerms, Persister, RaftPeer, Role};
 
 /// What the peers of one test share, and what the test scripts.
 #[derive(Default)]
@@ -40,6 +40,12 @@ struct ClusterState {
     last_words: Option<Vec<u8>>,
     /// How many more `get_state` calls see the old terms, and the term after them.
     term_change: Option<(usize, u64)>,
+    /// What `inspect` shows of each peer, if scripted; else its state and an empty log.
+    inspections: Vec<Option<Inspection>>,
+    /// Whether a killed instance goes on sending (a Raft whose tasks outlive `kill`).
+    chatty: bool,
+    /// How many messages the peers' appliers have taken.
+    taken: usize,
 }
 
 struct Instance {
@@ -63,6 +69,7 @@ impl Cluster {
             let mut state = cluster.state();
             state.peers = (0..peers).map(|_| None).collect();
             state.states = vec![(0, false); peers];
+            state.inspections = vec![None; peers];
         }
         Arc::new(cluster)
     }
@@ -107,7 +114,28 @@ impl Cluster {
     }
 
     pub fn set_state(&self, peer: usize, term: u64, leader: bool) {
-        self.state().states[peer] = (term, leader);
+        let mut state = self.state();
+        state.states[peer] = (term, leader);
+        state.inspections[peer] = None;
+    }
+
+    /// What `inspect` shows of `peer` from now on: its state (as `set_state` too), commit
+    /// index and log terms (from index 1, no snapshot).
+    pub fn set_inspection(&self, peer: usize, term: u64, role: Role, commit: u64, log: &[u64]) {
+        let mut state = self.state();
+        state.states[peer] = (term, role == Role::Leader);
+        state.inspections[peer] = Some(Inspection {
+            term,
+            role,
+            commit_index: commit,
+            log: LogTerms::from_terms(0, 0, log.iter().copied()),
+        });
+    }
+
+    /// Peers made from now on send an `Echo` to each other peer every 10 ms until the test
+    /// ends, killed or not: a Raft whose tasks outlive `kill`.
+    pub fn chatty(&self) {
+        self.state().chatty = true;
     }
 
     /// `start` on a leader commits at once on every live peer.
@@ -176,6 +204,11 @@ impl Cluster {
     /// while the tester crashes it.
     pub fn save_when_killed(&self, raft_state: Vec<u8>) {
         self.state().last_words = Some(raft_state);
+    }
+
+    /// How many messages the peers' appliers have taken.
+    pub fn taken(&self) -> usize {
+        self.state().taken
     }
 
     pub fn snapshots(&self) -> Vec<(usize, u64)> {
@@ -269,13 +302,34 @@ impl RaftPeer for FakeRaft {
             .expect("fake peers are made inside Cluster::build");
         let killed = Arc::new(AtomicBool::new(false));
         let (queue, mut queued) = mpsc::unbounded();
+        // Weak: the cluster holds this task's queue.
+        let taker = Arc::downgrade(&cluster);
         lab_runtime::task::spawn(async move {
             while let Some(message) = queued.next().await {
                 if apply.send(message).await.is_err() {
                     return;
                 }
+                if let Some(cluster) = taker.upgrade() {
+                    cluster.state().taken += 1;
+                }
             }
         });
+        if cluster.state().chatty {
+            let ends = peers.clone();
+            lab_runtime::task::spawn(async move {
+                // A bounded number of rounds, so that a leftover task never runs for good.
+                for _ in 0..1000 {
+                    sleep(Duration::from_millis(10)).await;
+                    for (_, end) in ends.iter().enumerate().filter(|(to, _)| *to != me) {
+                        // A call of its own: a cut-off end answers only after a while.
+                        let end = end.clone();
+                        lab_runtime::task::spawn(async move {
+                            let _ = end.call::<u64, u64>("Raft.Echo", &1).await;
+                        });
+                    }
+                }
+            });
+        }
         cluster.state().peers[me] = Some(Instance {
             apply: queue,
             persister: persister.clone(),
@@ -347,6 +401,18 @@ impl RaftPeer for FakeRaft {
         self.cluster.state().snapshots.push((self.me, index));
         let persister = &self.persister;
         persister.save(persister.raft_state(), snapshot);
+    }
+
+    fn inspect(&self) -> Option<Inspection> {
+        let state = self.cluster.state();
+        let scripted = state.inspections.get(self.me).cloned().flatten();
+        let (term, leader) = state.states[self.me];
+        Some(scripted.unwrap_or(Inspection {
+            term,
+            role: if leader { Role::Leader } else { Role::Follower },
+            commit_index: 0,
+            log: LogTerms::default(),
+        }))
     }
 
     fn kill(&self) {
