@@ -203,7 +203,8 @@ impl Core {
     /// lacks entries or the commit index.
     pub fn next_deadline(&self, now: Instant) -> Instant {
         match &self.role {
-            Role::Leader(_) if !self.idle_peers_behind().is_empty() => now,
+            // Called on every step of the peer: ask, without collecting the peers.
+            Role::Leader(_) if self.others().any(|peer| self.is_idle_and_behind(peer)) => now,
             Role::Leader(leadership) => leadership.heartbeat_due,
             _ => self.election_deadline,
         }

@@ -25,17 +25,20 @@ impl Core {
 
     /// The peers with no request in flight that lack entries or the commit index.
     pub(super) fn idle_peers_behind(&self) -> Vec<usize> {
-        let Role::Leader(leadership) = &self.role else {
-            return Vec::new();
-        };
-        let last = self.hard.log.last_index();
         self.others()
-            .filter(|&peer| {
-                !leadership.in_flight[peer]
-                    && (leadership.next_index[peer] <= last
-                        || leadership.commit_sent[peer] < self.commit_index)
-            })
+            .filter(|&peer| self.is_idle_and_behind(peer))
             .collect()
+    }
+
+    /// Whether a leader owes `peer` a request now: none is in flight, and it lacks entries
+    /// or the commit index.
+    pub(super) fn is_idle_and_behind(&self, peer: usize) -> bool {
+        let Role::Leader(leadership) = &self.role else {
+            return false;
+        };
+        !leadership.in_flight[peer]
+            && (leadership.next_index[peer] <= self.hard.log.last_index()
+                || leadership.commit_sent[peer] < self.commit_index)
     }
 
     /// Sends each of `peers` what it lacks, marking the requests in flight.
@@ -192,7 +195,7 @@ impl Core {
 
     /// Sends `peer` what it still lacks, if anything and none is in flight.
     pub(super) fn send_if_behind(&mut self, peer: usize) -> Vec<Outgoing> {
-        if self.idle_peers_behind().contains(&peer) {
+        if self.is_idle_and_behind(peer) {
             self.replicate_to(vec![peer])
         } else {
             Vec::new()
