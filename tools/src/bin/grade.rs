@@ -109,18 +109,13 @@ fn run(args: Args) -> Result<bool> {
     }
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let jobs = args.jobs.unwrap_or(if args.sim { cores } else { 1 }).max(1);
-    let root = build::workspace_root()?;
     let target = Target {
         package: args.package.clone(),
         test: args.test.clone(),
         features: args.features.clone(),
         sim: args.sim,
     };
-    eprintln!(
-        "grade: building: cargo {} --no-run",
-        target.cargo_args().join(" ")
-    );
-    let binary = build::build(&root, &target)?;
+    let (root, binary) = build::build_in_workspace("grade", &target)?;
     let tests = choose(&select::list(&binary)?, &args.parts)?;
     let cwd = std::env::current_dir().context("no current directory")?;
     let grade_dir = root.join("target").join("grade");

@@ -87,18 +87,13 @@ fn run(args: Args) -> Result<()> {
         .jobs
         .unwrap_or(if args.sim { cores } else { (cores / 2).max(1) })
         .max(1);
-    let root = build::workspace_root()?;
     let target = Target {
         package: args.package.clone(),
         test: args.test.clone(),
         features: args.features.clone(),
         sim: args.sim,
     };
-    eprintln!(
-        "stress: building: cargo {} --no-run",
-        target.cargo_args().join(" ")
-    );
-    let binary = build::build(&root, &target)?;
+    let (root, binary) = build::build_in_workspace("stress", &target)?;
     let tests = select::choose(&select::list(&binary)?, &args.tests)?;
     let first_seed = args.sim.then(|| args.seed.unwrap_or_else(fresh_seed));
     let planned = runner::plan_jobs(&tests, args.runs, first_seed);
