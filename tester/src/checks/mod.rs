@@ -12,6 +12,8 @@ mod logs;
 pub(crate) mod monitor;
 mod silence;
 
+use std::sync::{Arc, Mutex};
+
 use lab_runtime::time::Instant;
 
 use crate::inspection::Inspection;
@@ -38,6 +40,9 @@ pub(crate) struct Checks {
     logs: logs::Logs,
     silence: silence::Silence,
     first_error: Option<String>,
+    /// One per peer: held by a look from asking the peer until its answer is recorded (see
+    /// [`monitor::look`]).
+    turns: Arc<[Mutex<()>]>,
 }
 
 impl Checks {
@@ -48,11 +53,16 @@ impl Checks {
             logs: logs::Logs::new(n),
             silence: silence::Silence::default(),
             first_error: None,
+            turns: (0..n).map(|_| Mutex::new(())).collect(),
         }
     }
 
     pub(crate) fn enabled(&self) -> bool {
         self.enabled
+    }
+
+    pub(crate) fn turns(&self) -> Arc<[Mutex<()>]> {
+        self.turns.clone()
     }
 
     pub(crate) fn first_error(&self) -> Option<String> {

@@ -17,11 +17,21 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 /// Shows the checks every running peer's inspection; with `states`, the state of a peer
-/// that offers no inspection. No lock is held while a peer is asked.
+/// that offers no inspection. No lock the Raft may wait on is held while a peer is asked.
+///
+/// In real time several of the test's clients look at once. A peer's inspections must
+/// reach the checks in the order they were taken, or two crossing looks would show a commit
+/// index going back on a correct Raft: each peer's look holds that peer's turn from before
+/// it asks until its inspection is recorded. Only lookers take turns, and a looker holds
+/// no other lock while it waits for one, so turns add no deadlock.
 pub(crate) fn look<R: RaftPeer>(shared: &Mutex<Shared<R>>, checks: &Mutex<Checks>, states: bool) {
-    if !lock(checks).enabled() {
-        return;
-    }
+    let turns = {
+        let checks = lock(checks);
+        if !checks.enabled() {
+            return;
+        }
+        checks.turns()
+    };
     let rafts: Vec<(usize, u64, Arc<R>)> = {
         let shared = lock(shared);
         (0..shared.rafts.len())
@@ -29,6 +39,7 @@ pub(crate) fn look<R: RaftPeer>(shared: &Mutex<Shared<R>>, checks: &Mutex<Checks
             .collect()
     };
     for (peer, instance, raft) in rafts {
+        let _turn = lock(&turns[peer]);
         match raft.inspect() {
             Some(inspection) => lock(checks).inspection(peer, instance, inspection),
             None if states => {
