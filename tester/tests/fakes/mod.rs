@@ -44,6 +44,9 @@ struct ClusterState {
     inspections: Vec<Option<Inspection>>,
     /// Whether a killed instance goes on sending (a Raft whose tasks outlive `kill`).
     chatty: bool,
+    /// When, after `kill`, a killed instance's stragglers each send one request to every
+    /// other peer (tasks that had passed their `killed` check, then waited for a core).
+    stragglers: Vec<Duration>,
     /// How many messages the peers' appliers have taken.
     taken: usize,
 }
@@ -130,6 +133,12 @@ impl Cluster {
             commit_index: commit,
             log: LogTerms::from_terms(0, 0, log.iter().copied()),
         });
+    }
+
+    /// Killed instances send one `Echo` to each other peer at each of these delays after
+    /// `kill`: a correct Raft's tasks caught between their check and their send.
+    pub fn stragglers(&self, delays: &[Duration]) {
+        self.state().stragglers = delays.to_vec();
     }
 
     /// Peers made from now on send an `Echo` to each other peer every 10 ms until the test
@@ -417,11 +426,26 @@ impl RaftPeer for FakeRaft {
 
     fn kill(&self) {
         if !self.killed.swap(true, Ordering::Relaxed) {
-            let last_words = {
+            let (last_words, stragglers, ends) = {
                 let mut state = self.cluster.state();
                 state.kills += 1;
-                state.last_words.clone()
+                let ends = state.peers[self.me].as_ref().map(|i| i.ends.clone());
+                (state.last_words.clone(), state.stragglers.clone(), ends)
             };
+            let others: Vec<ClientEnd> = (ends.unwrap_or_default().into_iter().enumerate())
+                .filter_map(|(to, end)| (to != self.me).then_some(end))
+                .collect();
+            for delay in stragglers {
+                let others = others.clone();
+                lab_runtime::task::spawn(async move {
+                    sleep(delay).await;
+                    for end in others {
+                        lab_runtime::task::spawn(async move {
+                            let _ = end.call::<u64, u64>("Raft.Echo", &1).await;
+                        });
+                    }
+                });
+            }
             if let Some(raft_state) = last_words {
                 self.persister.save_raft_state(raft_state);
             }
