@@ -93,6 +93,29 @@ impl Applied {
         }
     }
 
+    /// Whether `instance` is `peer`'s running one (not killed since).
+    pub(crate) fn is_current(&self, peer: usize, instance: u64) -> bool {
+        self.instance_last[peer].0 == instance
+    }
+
+    /// Go's check that `command`, applied by `peer` at `index`, is what every other peer
+    /// applied there: the last conflict, as Go reports it.
+    fn conflict(&self, peer: usize, index: u64, command: &[u8]) -> Option<String> {
+        let mut error = None;
+        for (other, log) in self.logs.iter().enumerate() {
+            if let Some(old) = log.get(&index) {
+                if *old != command {
+                    error = Some(format!(
+                        "commit index={index} server={peer} {} != server={other} {}",
+                        describe(command),
+                        describe(old)
+                    ));
+                }
+            }
+        }
+        error
+    }
+
     /// A restarted peer has applied nothing yet.
     pub(crate) fn restart(&mut self, peer: usize) {
         self.last_applied[peer] = 0;
@@ -107,18 +130,7 @@ impl Applied {
     /// Records `command` as applied by `peer` at `index`. Returns an error if another peer
     /// applied something else there, and whether `peer` had applied `index - 1`.
     fn check_logs(&mut self, peer: usize, index: u64, command: Vec<u8>) -> (Option<String>, bool) {
-        let mut error = None;
-        for (other, log) in self.logs.iter().enumerate() {
-            if let Some(old) = log.get(&index) {
-                if *old != command {
-                    error = Some(format!(
-                        "commit index={index} server={peer} {} != server={other} {}",
-                        describe(&command),
-                        describe(old)
-                    ));
-                }
-            }
-        }
+        let error = self.conflict(peer, index, &command);
         log::debug!(target: "tester::apply", "S{peer} applied {index}");
         let previous_ok = index >= 1 && self.logs[peer].contains_key(&(index - 1));
         self.logs[peer].insert(index, command);
@@ -212,13 +224,29 @@ pub(crate) async fn apply<R>(
 /// Go's `applierSnap`: checks each command, ingests snapshots, and snapshots every
 /// `SNAPSHOT_INTERVAL` commands. It holds its peer weakly: the peer holds the sending side
 /// of `apply_rx`, and the applier must end once the peer is gone.
+///
+/// Go's order check reads the peer's last applied index, which a restart resets; a killed
+/// instance's message that arrives after the restart (its task had passed its `killed`
+/// check and a loaded machine ran it late) would then fail a correct Raft. So a killed
+/// instance's commands are only checked against what the others applied, and its
+/// snapshots are left alone.
 pub(crate) async fn apply_with_snapshots<R: RaftPeer>(
     shared: Arc<Mutex<Shared<R>>>,
     peer: usize,
+    instance: u64,
     raft: Weak<R>,
     mut apply_rx: ApplyReceiver,
 ) {
     while let Some(message) = apply_rx.recv().await {
+        if !lock(&shared).applied.is_current(peer, instance) {
+            if let ApplyMsg::Command { index, command } = message {
+                let mut shared = lock(&shared);
+                if let Some(error) = shared.applied.conflict(peer, index, &command) {
+                    shared.applied.fail(peer, error);
+                }
+            }
+            continue;
+        }
         match message {
             ApplyMsg::Snapshot {
                 snapshot, index, ..

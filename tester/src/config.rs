@@ -206,15 +206,16 @@ impl<R: RaftPeer> Config<R> {
         self.shared().rafts[i] = Some(raft.clone());
         self.peers.lock().unwrap_or_else(PoisonError::into_inner)[i] = Some(raft.clone());
         let shared = self.shared.clone();
+        let instance = self.shared().instances[i];
         if self.snapshots {
             spawn(applier::apply_with_snapshots(
                 shared,
                 i,
+                instance,
                 Arc::downgrade(&raft),
                 apply_rx,
             ));
         } else {
-            let instance = self.shared().instances[i];
             spawn(applier::apply(shared, i, instance, apply_rx));
         }
         let server = Server::new();

@@ -149,6 +149,53 @@ fn the_snapshot_applier_fails_a_command_that_skips_an_index() {
     });
 }
 
+/// Peer 1's killed instance applies index 4 after the restart (its task had passed its
+/// `killed` check, then waited for a core): the new instance's order is not its, and a
+/// correct Raft passes.
+#[test]
+fn a_killed_instances_late_command_passes() {
+    run_test(|| async {
+        let cluster = Cluster::new(3);
+        let cfg = cluster.config(false, true);
+        cluster.lead(0);
+        for command in 1..=4u64 {
+            cfg.one(&command, 3, false).await;
+        }
+        let late = cluster.apply_queue(1);
+        cfg.crash1(1);
+        cluster.build(|| cfg.start1(1));
+        cfg.connect(1);
+        let taken = cluster.taken();
+        let command = encode(4);
+        late.unbounded_send(ApplyMsg::Command { index: 4, command })
+            .expect("the old applier listens");
+        until("the late command is taken", || cluster.taken() > taken).await;
+        // `n_committed` raises any error an applier found.
+        assert_eq!(cfg.n_committed(4), (3, Some(encode(4))));
+    });
+}
+
+/// The same late command, but not what the others applied there: Go's value check holds.
+#[test]
+#[should_panic(expected = "commit index=2 server=1 99 != server=")]
+fn a_killed_instances_late_command_must_agree() {
+    run_test(|| async {
+        let cluster = Cluster::new(3);
+        let cfg = cluster.config(false, true);
+        cluster.lead(0);
+        for command in 1..=2u64 {
+            cfg.one(&command, 3, false).await;
+        }
+        let late = cluster.apply_queue(1);
+        cfg.crash1(1);
+        cluster.build(|| cfg.start1(1));
+        let command = encode(99);
+        late.unbounded_send(ApplyMsg::Command { index: 2, command })
+            .expect("the old applier listens");
+        until_apply_error(&cfg).await;
+    });
+}
+
 /// A snapshot replaces what a peer applied without the per-command check: a disagreement
 /// it brings is found by `n_committed` itself.
 #[test]

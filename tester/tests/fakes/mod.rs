@@ -175,6 +175,14 @@ impl Cluster {
         self.send(peer, ApplyMsg::Command { index, command });
     }
 
+    /// Where `peer`'s current instance queues its apply messages: kept past a restart, it
+    /// sends as the killed instance's late tasks do.
+    pub fn apply_queue(&self, peer: usize) -> mpsc::UnboundedSender<ApplyMsg> {
+        let state = self.state();
+        let instance = state.peers[peer].as_ref().expect("the peer is running");
+        instance.apply.clone()
+    }
+
     pub fn send(&self, peer: usize, message: ApplyMsg) {
         let state = self.state();
         let instance = state.peers[peer].as_ref().expect("the peer is running");
