@@ -50,7 +50,7 @@ impl RaftPeer for Raft {
         persister: Arc<Persister>,
         apply: ApplySender,
     ) -> Self {
-        let hard = match persist::decode(&persister.raft_state()) {
+        let hard = match persist::decode(&persister.raft_state(), me, peers.len()) {
             Ok(hard) => hard,
             Err(err) => panic!("raft S{me} cannot restart: {err}"),
         };

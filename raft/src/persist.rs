@@ -26,6 +26,14 @@ pub enum RestoreError {
         saved: u32,
         computed: u32,
     },
+    /// Bytes that decode, with a valid checksum, into a state no peer of this cluster could
+    /// have saved: restarting from it would act on nonsense (or overflow).
+    #[error("the saved state is impossible for peer {me} of {peers}: {why}")]
+    Impossible {
+        me: usize,
+        peers: usize,
+        why: String,
+    },
 }
 
 /// What precedes the entries.
@@ -129,11 +137,90 @@ pub fn encode(state: &HardState) -> Vec<u8> {
     StateWriter::new().encode(state)
 }
 
-/// The state a peer restarts from: empty bytes are a fresh peer.
-pub fn decode(bytes: &[u8]) -> Result<HardState, RestoreError> {
+/// The state peer `me` of `peers` restarts from: empty bytes are a fresh peer. State that
+/// decodes but that no peer could have saved is refused too (see [`check_possible`]).
+pub fn decode(bytes: &[u8], me: usize, peers: usize) -> Result<HardState, RestoreError> {
     if bytes.is_empty() {
         return Ok(HardState::default());
     }
+    let (header, entries) = decode_unchecked(bytes)?;
+    check_possible(&header, &entries, peers).map_err(|why| RestoreError::Impossible {
+        me,
+        peers,
+        why,
+    })?;
+    Ok(HardState {
+        term: header.term,
+        voted_for: header.voted_for,
+        log: Log::from_parts(header.snapshot_index, header.snapshot_term, entries),
+    })
+}
+
+/// Whether a peer of a cluster of `peers` could have saved this state. A checksum proves
+/// only that the bytes are the ones written; a bug, or a file from elsewhere, can still
+/// hold a vote for a peer that does not exist, or terms Raft never produces. Every check is
+/// one that a state this Raft saves always passes:
+/// - the term can still grow (`u64::MAX` would overflow at the next election);
+/// - a vote names one of the peers;
+/// - entries have terms from 1 to the current term, never decreasing along the log, and
+///   the snapshot's term fits the same order (term 0 only at index 0, without a snapshot);
+/// - the last index fits in a `u64`.
+///
+/// It runs on the raw parts, before a [`Log`] is built from them, whose index arithmetic
+/// assumes exactly these facts.
+fn check_possible(header: &StateHeader, entries: &[Entry], peers: usize) -> Result<(), String> {
+    let term = header.term;
+    if term == u64::MAX {
+        return Err(format!("its term is {term}, which has no next term"));
+    }
+    if let Some(vote) = header.voted_for {
+        if vote >= peers as u64 {
+            return Err(format!(
+                "it voted for peer {vote}, but the peers are 0 to {}",
+                peers.saturating_sub(1)
+            ));
+        }
+    }
+    let (snapshot_index, snapshot_term) = (header.snapshot_index, header.snapshot_term);
+    if (snapshot_index == 0) != (snapshot_term == 0) {
+        return Err(format!(
+            "its snapshot ends at index {snapshot_index} of term {snapshot_term}: index 0, and \
+             only it, has term 0"
+        ));
+    }
+    if snapshot_term > term {
+        return Err(format!(
+            "its snapshot's term {snapshot_term} is above its current term {term}"
+        ));
+    }
+    if snapshot_index.checked_add(entries.len() as u64).is_none() {
+        return Err(format!(
+            "its {} entries after index {snapshot_index} pass the largest index a u64 holds",
+            entries.len()
+        ));
+    }
+    let mut previous = snapshot_term;
+    for (k, entry) in entries.iter().enumerate() {
+        let index = snapshot_index + 1 + k as u64;
+        if entry.term == 0 || entry.term > term {
+            return Err(format!(
+                "the entry at index {index} has term {}, outside 1 to its current term {term}",
+                entry.term
+            ));
+        }
+        if entry.term < previous {
+            return Err(format!(
+                "the entry at index {index} has term {}, below the term {previous} before it",
+                entry.term
+            ));
+        }
+        previous = entry.term;
+    }
+    Ok(())
+}
+
+/// The header and entries the bytes hold, checked for integrity but not for sense.
+fn decode_unchecked(bytes: &[u8]) -> Result<(StateHeader, Vec<Entry>), RestoreError> {
     let undecodable = |source| RestoreError::Undecodable {
         bytes: bytes.len(),
         source,
@@ -156,11 +243,7 @@ pub fn decode(bytes: &[u8]) -> Result<HardState, RestoreError> {
             computed,
         });
     }
-    Ok(HardState {
-        term: header.term,
-        voted_for: header.voted_for,
-        log: Log::from_parts(header.snapshot_index, header.snapshot_term, entries),
-    })
+    Ok((header, entries))
 }
 
 #[cfg(test)]
@@ -188,8 +271,8 @@ mod tests {
 
     #[test]
     fn round_trips_and_empty_is_fresh() {
-        assert_eq!(decode(&encode(&sample())).expect("decodes"), sample());
-        assert_eq!(decode(&[]).expect("fresh"), HardState::default());
+        assert_eq!(decode(&encode(&sample()), 0, 3).expect("decodes"), sample());
+        assert_eq!(decode(&[], 0, 3).expect("fresh"), HardState::default());
     }
 
     #[test]
@@ -199,7 +282,7 @@ mod tests {
         let mut check = |state: &HardState| {
             let bytes = writer.encode(state);
             assert_eq!(bytes, encode(state), "the cached encoding went stale");
-            assert_eq!(&decode(&bytes).expect("decodes"), state);
+            assert_eq!(&decode(&bytes, 0, 3).expect("decodes"), state);
         };
         check(&state);
         state.log.push(entry(7, 9));
@@ -212,6 +295,7 @@ mod tests {
         check(&state);
         state.log.compact_through(3);
         check(&state);
+        state.term = 9;
         state.log.reset_to_snapshot(40, 9);
         check(&state);
         state.log.push(entry(9, 41));
@@ -222,7 +306,7 @@ mod tests {
     fn every_truncation_is_an_error() {
         let bytes = encode(&sample());
         for len in 1..bytes.len() {
-            let err = decode(&bytes[..len]).expect_err("a truncated state must not decode");
+            let err = decode(&bytes[..len], 0, 3).expect_err("a truncated state must not decode");
             assert!(
                 matches!(err, RestoreError::Undecodable { .. }),
                 "{len}: {err}"
@@ -237,7 +321,7 @@ mod tests {
             let mut flipped = bytes.clone();
             flipped[bit / 8] ^= 1 << (bit % 8);
             assert!(
-                decode(&flipped).is_err(),
+                decode(&flipped, 0, 3).is_err(),
                 "bit {bit} flipped went unnoticed"
             );
         }
@@ -246,7 +330,7 @@ mod tests {
     #[test]
     fn state_of_another_type_is_an_error_naming_it() {
         let bytes = labgob::encode(&(7u64, Some(2u64))).expect("encodes");
-        let err = decode(&bytes).expect_err("another type must not decode");
+        let err = decode(&bytes, 0, 3).expect_err("another type must not decode");
         assert!(err.to_string().contains("StateHeader"), "{err}");
     }
 }

@@ -1,10 +1,13 @@
 //! A peer restarts only from state it can read: what it cannot decode stops its start with
-//! an error naming the peer and the defect, never an empty state taken silently.
+//! an error naming the peer and the defect, never an empty state taken silently. So does
+//! state that decodes, checksum and all, but that no peer of the cluster could have saved.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
 use labrpc::Network;
+use raft::core::{HardState, Log};
+use raft::messages::Entry;
 use tester::{apply_channel, Persister, RaftPeer};
 
 /// Saves some state through a running peer, then returns what it persisted.
@@ -18,8 +21,16 @@ fn saved_state() -> Vec<u8> {
     })
 }
 
-/// What `make` says when peer 2 restarts from `state`.
+/// What `make` says when peer 2 of 3 restarts from `state`.
 fn restart_error(state: Vec<u8>) -> String {
+    match restart(state) {
+        Ok(()) => panic!("the peer restarted from state it cannot read"),
+        Err(error) => error,
+    }
+}
+
+/// Restarts peer 2 of 3 from `state`: the panic `make` stopped with, if it did.
+fn restart(state: Vec<u8>) -> Result<(), String> {
     lab_runtime::block_on(2, async move {
         let net = Network::new();
         let ends = (0..3).map(|i| net.make_end(i)).collect();
@@ -30,13 +41,12 @@ fn restart_error(state: Vec<u8>) -> String {
             raft::Raft::make(ends, 2, persister, apply);
         }));
         net.cleanup();
-        match outcome {
-            Ok(()) => panic!("the peer restarted from state it cannot read"),
-            Err(panic) => panic
+        outcome.map_err(|panic| {
+            panic
                 .downcast_ref::<String>()
                 .cloned()
-                .unwrap_or_else(|| "a panic without a message".to_owned()),
-        }
+                .unwrap_or_else(|| "a panic without a message".to_owned())
+        })
     })
 }
 
@@ -63,4 +73,79 @@ fn state_of_another_type_stops_the_start_naming_both() {
     let error = restart_error(other);
     assert!(error.contains("S2 cannot restart"), "{error}");
     assert!(error.contains("StateHeader"), "{error}");
+}
+
+/// A state as the peer saves it (valid checksum), with entries of these terms from index
+/// `snapshot_index + 1` on.
+fn saved(term: u64, vote: Option<u64>, snapshot: (u64, u64), terms: &[u64]) -> Vec<u8> {
+    let entries = terms
+        .iter()
+        .map(|&term| Entry {
+            term,
+            command: vec![7; 3],
+        })
+        .collect();
+    raft::persist::encode(&HardState {
+        term,
+        voted_for: vote,
+        log: Log::from_parts(snapshot.0, snapshot.1, entries),
+    })
+}
+
+/// Checks that restarting from `state` stops with an error naming the peer and `defect`.
+fn refused(state: Vec<u8>, defect: &str) {
+    let error = restart_error(state);
+    assert!(error.contains("S2 cannot restart"), "{error}");
+    assert!(error.contains("impossible for peer 2 of 3"), "{error}");
+    assert!(error.contains(defect), "{error}");
+}
+
+#[test]
+fn a_vote_for_a_peer_that_does_not_exist_stops_the_start() {
+    refused(saved(3, Some(99), (0, 0), &[1, 3]), "voted for peer 99");
+}
+
+#[test]
+fn an_entry_of_a_term_above_the_current_term_stops_the_start() {
+    refused(saved(2, None, (0, 0), &[1, 5]), "index 2 has term 5");
+}
+
+#[test]
+fn decreasing_entry_terms_stop_the_start() {
+    refused(
+        saved(5, Some(1), (0, 0), &[3, 2]),
+        "index 2 has term 2, below the term 3",
+    );
+    // The snapshot's term counts as the term before the first entry.
+    refused(
+        saved(5, None, (10, 4), &[3]),
+        "index 11 has term 3, below the term 4",
+    );
+}
+
+/// Before the check, this peer restarted and then overflowed at its first election.
+#[test]
+fn the_largest_term_stops_the_start() {
+    refused(saved(u64::MAX, None, (0, 0), &[1]), "no next term");
+}
+
+#[test]
+fn entries_of_term_0_and_a_snapshot_above_the_term_stop_the_start() {
+    refused(saved(4, None, (0, 0), &[0]), "index 1 has term 0");
+    refused(saved(4, None, (10, 6), &[]), "snapshot's term 6 is above");
+    refused(saved(4, None, (10, 0), &[]), "only it, has term 0");
+}
+
+/// The checks refuse only the impossible: states at every limit still restart.
+#[test]
+fn states_at_the_limits_restart() {
+    let limits = [
+        saved(0, None, (0, 0), &[]),
+        saved(u64::MAX - 1, Some(2), (0, 0), &[1, 1, u64::MAX - 1]),
+        saved(9, Some(0), (40, 9), &[9, 9]),
+        saved(9, None, (40, 3), &[]),
+    ];
+    for state in limits {
+        assert_eq!(restart(state), Ok(()));
+    }
 }

@@ -7,7 +7,14 @@ use crate::messages::{RequestVoteArgs, RequestVoteReply};
 
 impl Core {
     pub(super) fn start_election(&mut self, now: Instant) -> Vec<Outgoing> {
-        self.hard.term += 1;
+        // Restarting refuses a saved term of u64::MAX, but an RPC can still carry one: a
+        // peer in that term has no next term and stays a follower instead of overflowing.
+        let Some(next_term) = self.hard.term.checked_add(1) else {
+            ::log::warn!(target: "raft::election", "S{} T{}: no next term to stand in", self.me, self.hard.term);
+            self.reset_election_timer(now);
+            return Vec::new();
+        };
+        self.hard.term = next_term;
         self.hard.voted_for = Some(self.me as u64);
         self.unsaved = true;
         let mut votes = vec![false; self.peers];

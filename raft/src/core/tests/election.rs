@@ -283,3 +283,15 @@ fn a_leader_sends_heartbeats_every_interval() {
     assert!(three.tick(now + timing::HEARTBEAT_INTERVAL / 2).is_empty());
     assert_eq!(three.tick(now + timing::HEARTBEAT_INTERVAL).len(), 2);
 }
+
+/// A request can carry the largest term; the peer then has no next term to stand in, and
+/// stays a follower rather than overflowing.
+#[test]
+fn a_peer_in_the_largest_term_does_not_stand() {
+    let mut now = Instant::now();
+    let mut peer = core(0, 3, now);
+    peer.handle_request_vote(now, vote_request(u64::MAX, 1, 0, 0));
+    assert!(stand(&mut peer, &mut now).is_empty());
+    assert_eq!(peer.term(), u64::MAX);
+    assert!(matches!(peer.role(), Role::Follower));
+}
