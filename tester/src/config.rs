@@ -373,7 +373,7 @@ impl<R: RaftPeer> Config<R> {
             .into_iter()
             .find(|(_, (_, is_leader))| *is_leader)
         {
-            panic!("expected no leader, but {i} claims to be leader");
+            panic!("expected no leader among connected servers, but {i} claims to be leader");
         }
     }
 

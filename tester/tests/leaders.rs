@@ -126,7 +126,7 @@ fn check_no_leader_passes_when_only_disconnected_peers_lead() {
 }
 
 #[test]
-#[should_panic(expected = "expected no leader, but 1 claims to be leader")]
+#[should_panic(expected = "expected no leader among connected servers, but 1 claims to be leader")]
 fn check_no_leader_fails_when_a_connected_peer_leads() {
     run_test(|| async {
         let cluster = Cluster::new(3);
