@@ -15,8 +15,12 @@
 
 pub mod console;
 pub mod logging;
+pub mod naming;
+mod proc_state;
 pub mod random;
+mod replay;
 mod run;
+mod stuck;
 pub mod task;
 pub mod time;
 mod watch;
