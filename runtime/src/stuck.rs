@@ -32,8 +32,8 @@ pub(crate) const LOOK_EVERY: Duration = Duration::from_millis(500);
 
 /// What the detector remembers of one thread.
 struct Seen {
-    /// The stretch of work it is in (a poll, a call), by its start.
-    since: Instant,
+    /// The stretch of work it is in (a poll, a call).
+    stretch: u64,
     switches: (u64, u64),
     /// When this thread was first seen still in this stretch, and how often since.
     first: Instant,
@@ -70,7 +70,8 @@ impl Detector {
                 .seen
                 .entry(tid)
                 .or_insert_with(|| fresh(&busy, look, now));
-            if seen.since != busy.since || seen.switches != look.switches || !look.in_futex_wait {
+            if seen.stretch != busy.stretch || seen.switches != look.switches || !look.in_futex_wait
+            {
                 *seen = fresh(&busy, look, now);
                 continue;
             }
@@ -91,7 +92,7 @@ impl Detector {
 
 fn fresh(busy: &Busy, look: ThreadLook, now: Instant) -> Seen {
     Seen {
-        since: busy.since,
+        stretch: busy.stretch,
         switches: look.switches,
         first: now,
         looks: 0,
@@ -107,17 +108,16 @@ fn subject(test: Option<&str>, seed: u64) -> String {
     }
 }
 
-/// Every thread inside a task or a call: what it is inside, innermost first.
+/// Every thread inside a task or a call, and what it is inside, innermost first.
 fn busy_threads(run: &Run) -> Vec<String> {
     run.threads()
         .iter()
         .filter_map(|thread| {
             let busy = thread.busy.lock().ok()?.clone()?;
             Some(format!(
-                "thread `{}` has been inside {} for {:.1} s",
+                "thread `{}` is inside {}",
                 thread.name,
-                describe(&busy),
-                busy.since.elapsed().as_secs_f64()
+                describe(&busy)
             ))
         })
         .collect()
@@ -154,11 +154,15 @@ pub(crate) fn blocked_report(
         .last()
         .map(|d| d.to_string())
         .unwrap_or_default();
+    let whole = match MODE {
+        Mode::Simulated => " (and with it the whole simulation, which runs on that thread)",
+        Mode::Real => "",
+    };
     format!(
         "{} is deadlocked: {innermost} is blocked. Thread `{}` has waited on a lock (or \
-         another thread) inside it for {:.0} s without running once, so whatever it waits \
-         for never comes: a std Mutex taken twice or in opposite orders, or a blocking wait \
-         (a send, a `block_on`) on a task that needs that lock.\n  {}\n{}",
+         another thread) inside it for {:.0} s without running once{whole}, so whatever it \
+         waits for never comes: a std Mutex taken twice or in opposite orders, or a blocking \
+         wait (a send, a `block_on`) on a task that needs that lock.\n  {}\n{}",
         subject(test, seed),
         blocked.thread,
         blocked.still_for.as_secs_f64(),
@@ -194,5 +198,5 @@ pub(crate) fn watchdog_report(run: &Run, test: Option<&str>, seed: u64, limit: D
 /// Where a failure that is not a panic of the test's own code is shown: the test's line.
 pub(crate) fn show(test: Option<&str>, at: &Location<'_>, message: &str) {
     let thread = test.unwrap_or("<unnamed>");
-    eprintln!("thread '{thread}' panicked at {at}:\n{message}");
+    eprintln!("\nthread '{thread}' panicked at {at}:\n{message}");
 }

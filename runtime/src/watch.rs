@@ -6,6 +6,7 @@ use std::cell::RefCell;
 use std::future::Future;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe, Location};
 use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Once, PoisonError};
 use std::task::{Context, Poll, Waker};
 
@@ -50,8 +51,9 @@ pub(crate) struct Busy {
     /// What the thread is inside, outermost first: the task (where it was spawned), then
     /// what it named inside (an RPC handler, a call into a Raft).
     pub(crate) doing: Vec<Doing>,
-    /// When the stretch began: the same value for as long as it lasts.
-    pub(crate) since: std::time::Instant,
+    /// Which stretch this is: a number of its own for as long as it lasts. (Not a time:
+    /// madsim's threads read virtual time.)
+    pub(crate) stretch: u64,
 }
 
 #[derive(Clone)]
@@ -82,9 +84,10 @@ impl ThreadState {
         match &mut *busy {
             Some(busy) => busy.doing.push(doing),
             None => {
+                static STRETCHES: AtomicU64 = AtomicU64::new(0);
                 *busy = Some(Busy {
                     doing: vec![doing],
-                    since: std::time::Instant::now(),
+                    stretch: STRETCHES.fetch_add(1, Ordering::Relaxed),
                 })
             }
         }
