@@ -12,7 +12,12 @@ pub(crate) fn hint(seed: u64) -> String {
     let package = std::env::var("CARGO_PKG_NAME").ok();
     let package = package.map(|p| format!(" -p {p}")).unwrap_or_default();
     let target = gated_target().unwrap_or_default();
-    let test = test.map(|t| format!(" -- --exact {t}")).unwrap_or_default();
+    // An ignored test runs only when asked for.
+    let ignored = std::env::args().any(|arg| arg == "--ignored" || arg == "--include-ignored");
+    let ignored = if ignored { " --include-ignored" } else { "" };
+    let test = test
+        .map(|t| format!(" -- --exact {t}{ignored}"))
+        .unwrap_or_default();
     format!(
         "simulation failed with seed {seed}; replay it with:\n  \
          {SEED_VAR}={seed} RUSTFLAGS=\"--cfg madsim\" cargo test --target-dir target/sim{package}{target}{test}"

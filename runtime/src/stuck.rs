@@ -50,7 +50,6 @@ pub(crate) struct Detector {
 pub(crate) struct Blocked {
     thread: String,
     busy: Busy,
-    still_for: Duration,
 }
 
 impl Detector {
@@ -61,7 +60,7 @@ impl Detector {
         let mut alive = Vec::new();
         for thread in run.threads() {
             let Some(tid) = thread.tid else { continue };
-            let busy = thread.busy.lock().ok().and_then(|busy| busy.clone());
+            let busy = thread.busy();
             let (Some(busy), Some(look)) = (busy, proc_state::look(tid)) else {
                 continue;
             };
@@ -76,12 +75,11 @@ impl Detector {
                 continue;
             }
             seen.looks += 1;
-            let still_for = now - seen.first;
-            if seen.looks >= LOOKS && still_for >= BLOCKED_FOR && found.is_none() {
+            let still = seen.looks >= LOOKS && now - seen.first >= BLOCKED_FOR;
+            if still && found.is_none() {
                 found = Some(Blocked {
                     thread: thread.name.clone(),
                     busy,
-                    still_for,
                 });
             }
         }
@@ -113,7 +111,7 @@ fn busy_threads(run: &Run) -> Vec<String> {
     run.threads()
         .iter()
         .filter_map(|thread| {
-            let busy = thread.busy.lock().ok()?.clone()?;
+            let busy = thread.busy()?;
             Some(format!(
                 "thread `{}` is inside {}",
                 thread.name,
@@ -160,12 +158,12 @@ pub(crate) fn blocked_report(
     };
     format!(
         "{} is deadlocked: {innermost} is blocked. Thread `{}` has waited on a lock (or \
-         another thread) inside it for {:.0} s without running once{whole}, so whatever it \
+         another thread) inside it for over {} s without running once{whole}, so whatever it \
          waits for never comes: a std Mutex taken twice or in opposite orders, or a blocking \
          wait (a send, a `block_on`) on a task that needs that lock.\n  {}\n{}",
         subject(test, seed),
         blocked.thread,
-        blocked.still_for.as_secs_f64(),
+        BLOCKED_FOR.as_secs(),
         busy_threads(run).join("\n  "),
         last_lines(run)
     )

@@ -1,5 +1,6 @@
 //! What a run knows about itself while it runs: its first failure (a panicking task, or
-//! [`fail_run`]), and which task each of its threads is polling, for the watchdog's report.
+//! [`fail_run`]), and what each of its threads is inside (a task's poll, a named call), for
+//! the reports on a stuck run.
 
 use std::any::Any;
 use std::cell::RefCell;
@@ -41,12 +42,13 @@ pub(crate) struct ThreadState {
     pub(crate) name: String,
     /// The thread's Linux id, for a look at it in `/proc` (`None` elsewhere).
     pub(crate) tid: Option<u32>,
-    /// What the thread is inside, while it polls a task or runs a named call.
-    pub(crate) busy: Mutex<Option<Busy>>,
+    /// What the thread is inside, while it polls a task or runs a named call (nothing,
+    /// between).
+    busy: Mutex<Busy>,
 }
 
 /// One stretch of a thread's work: a poll, or a named call outside any poll.
-#[derive(Clone)]
+#[derive(Clone, Default)]
 pub(crate) struct Busy {
     /// What the thread is inside, outermost first: the task (where it was spawned), then
     /// what it named inside (an RPC handler, a call into a Raft).
@@ -78,30 +80,26 @@ impl std::fmt::Display for Doing {
 }
 
 impl ThreadState {
-    /// The thread starts `doing` (inside what it already does, if anything).
+    /// The thread starts `doing` (inside what it already does, if anything). The list
+    /// keeps its allocation from poll to poll.
     fn push(&self, doing: Doing) {
+        static STRETCHES: AtomicU64 = AtomicU64::new(0);
         let mut busy = lock(&self.busy);
-        match &mut *busy {
-            Some(busy) => busy.doing.push(doing),
-            None => {
-                static STRETCHES: AtomicU64 = AtomicU64::new(0);
-                *busy = Some(Busy {
-                    doing: vec![doing],
-                    stretch: STRETCHES.fetch_add(1, Ordering::Relaxed),
-                })
-            }
+        if busy.doing.is_empty() {
+            busy.stretch = STRETCHES.fetch_add(1, Ordering::Relaxed);
         }
+        busy.doing.push(doing);
     }
 
     /// The thread is done with what it started last.
     fn pop(&self) {
-        let mut busy = lock(&self.busy);
-        if let Some(stretch) = &mut *busy {
-            stretch.doing.pop();
-            if stretch.doing.is_empty() {
-                *busy = None;
-            }
-        }
+        lock(&self.busy).doing.pop();
+    }
+
+    /// What the thread is inside, if anything.
+    pub(crate) fn busy(&self) -> Option<Busy> {
+        let busy = lock(&self.busy);
+        (!busy.doing.is_empty()).then(|| busy.clone())
     }
 }
 
@@ -174,7 +172,7 @@ impl Run {
         let state = Arc::new(ThreadState {
             name,
             tid: this_tid(),
-            busy: Mutex::new(None),
+            busy: Mutex::default(),
         });
         lock(&self.threads).push(state.clone());
         CURRENT.with(|current| *current.borrow_mut() = Some((self.clone(), state)));
