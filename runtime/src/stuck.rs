@@ -11,7 +11,9 @@
 //! thread on another task (which, on a runtime, is a deadlock waiting to happen). In
 //! simulation the run has one thread, so such a thread is the whole run, stopped; and a
 //! poll cannot even wait on a timer there. A busy loop keeps running, so it never
-//! qualifies: the watchdog's limit reports it.
+//! qualifies: the watchdog's limit reports it. Nor does a lock whose holder waits on the
+//! world: while any thread of the process sleeps in another system call (a write to a
+//! pipe that a pager stopped reading, a sleep), the detector holds off.
 
 use std::collections::HashMap;
 use std::panic::Location;
@@ -84,7 +86,8 @@ impl Detector {
             }
         }
         self.seen.retain(|tid, _| alive.contains(tid));
-        found
+        // The lock's holder may be waiting on the world: not now.
+        found.filter(|_| !proc_state::some_thread_waits_on_the_world())
     }
 }
 
