@@ -38,7 +38,7 @@ pub const SEEDS_VAR: &str = "LAB_SEEDS";
 
 /// Environment variable: the watchdog's limit, in whole seconds of wall-clock time, for one
 /// run of [`block_on`] (one seed in simulation). It overrides the limit a caller chose; 0
-/// turns the watchdog off (to attach a debugger to a stuck test).
+/// turns the watchdog and the deadlock detector off (to attach a debugger to a stuck test).
 pub const WATCHDOG_VAR: &str = "LAB_WATCHDOG_SECS";
 
 /// The watchdog's limit unless a caller or `LAB_WATCHDOG_SECS` chooses another: Go's limit
@@ -58,9 +58,10 @@ const SHUTDOWN_LIMIT: std::time::Duration = std::time::Duration::from_secs(5);
 ///
 /// The run fails at once, with the message here, when a task spawned through
 /// [`crate::task::spawn`] panics or [`crate::fail_run`] is called. The runtime runs on a
-/// thread of its own, watched from this one: a run still going after
-/// [`DEFAULT_WATCHDOG_LIMIT`] of wall-clock time (or `LAB_WATCHDOG_SECS`) is stuck, and
-/// this thread panics with a report while the stuck threads are left behind.
+/// thread of its own, watched from this one: a run with a thread blocked on a lock for
+/// good (see `stuck.rs`), or still going after [`DEFAULT_WATCHDOG_LIMIT`] of wall-clock
+/// time (or `LAB_WATCHDOG_SECS`), is stuck, and this thread panics with a report while the
+/// stuck threads are left behind.
 #[track_caller]
 pub fn block_on<F>(seed: u64, future: F) -> F::Output
 where
