@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::fmt::Debug;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use lab_runtime::naming::within;
+use lab_runtime::naming::{named, within};
 use lab_runtime::random;
 use lab_runtime::task::spawn;
 use lab_runtime::time::{sleep, Duration, Instant};
@@ -98,10 +98,9 @@ impl<R: RaftPeer> Config<R> {
         cfg.net
             .on_send(monitor::on_send(Arc::downgrade(&cfg.checks)));
         if cfg!(madsim) && cfg.checks().enabled() {
-            spawn(monitor::watch(
-                Arc::downgrade(&cfg.shared),
-                Arc::downgrade(&cfg.checks),
-            ));
+            let watch = monitor::watch(Arc::downgrade(&cfg.shared), Arc::downgrade(&cfg.checks));
+            let what = "the safety checks' look at each peer (its inspect() or get_state())";
+            spawn(named(what.to_owned(), watch));
         }
         cfg.set_unreliable(unreliable);
         cfg.net.set_long_delays(true);
@@ -484,7 +483,10 @@ impl<R: RaftPeer> Config<R> {
                 };
                 let start = |raft: Arc<R>| {
                     let call = || raft.start(bytes.clone());
-                    within(|| format!("server {starts}'s start({command:?})"), call)
+                    within(
+                        || format!("server {starts}'s start({})", applier::describe(&bytes)),
+                        call,
+                    )
                 };
                 if let Some((i, _term)) = raft.and_then(start) {
                     index = Some(i);

@@ -12,7 +12,7 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use deadlocked::{DeadlockedVoter, SnapshotBlocker};
+use deadlocked::{DeadlockedVoter, SnapshotBlocker, StateTakenTwice};
 use lab_runtime::{Mode, MODE};
 use tester::harness::run_test;
 use tester::{Config, RaftPeer, SNAPSHOT_INTERVAL};
@@ -38,9 +38,35 @@ fn child_a_snapshot_that_deadlocks() {
 }
 
 #[test]
+#[ignore = "run by a_get_state_that_deadlocks_is_named_within_seconds, in a child process"]
+fn child_a_get_state_that_deadlocks() {
+    run_test(|| async {
+        let cfg = Config::<StateTakenTwice>::new(3, false, false);
+        cfg.check_one_leader().await;
+    });
+}
+
+#[test]
+fn a_get_state_that_deadlocks_is_named_within_seconds() {
+    let test = "child_a_get_state_that_deadlocks";
+    // Go's path: without the safety checks, whose look at the peers would block first.
+    let out = run_child(test, &[("LAB_CHECKS", "0")]);
+    assert_reported_at(&out, test, "tester/tests/deadlocks.rs:");
+    // The tester asks the peers in order.
+    assert!(
+        out.contains("is deadlocked: server 0's get_state() is blocked."),
+        "{out}"
+    );
+    assert!(
+        out.contains("is inside server 0's get_state(), in the test's main future, started at tester/tests/deadlocks.rs:"),
+        "{out}"
+    );
+}
+
+#[test]
 fn a_vote_handler_that_deadlocks_is_named_within_seconds() {
     let test = "child_a_vote_handler_that_deadlocks";
-    let out = run_child(test);
+    let out = run_child(test, &[]);
     assert_reported_at(&out, test, "tester/tests/deadlocks.rs:");
     // Which server's handler blocks first is the run's choice.
     let named = out.contains("is deadlocked: server ")
@@ -52,7 +78,7 @@ fn a_vote_handler_that_deadlocks_is_named_within_seconds() {
 #[test]
 fn a_snapshot_that_deadlocks_is_named_within_seconds() {
     let test = "child_a_snapshot_that_deadlocks";
-    let out = run_child(test);
+    let out = run_child(test, &[]);
     let by_the_detector = out.contains("is deadlocked: server 0's snapshot(9) is blocked.");
     // In real time the tester's applier may still run, and its own limit on the call
     // fail Go's check with the likely cause first; in simulation the blocked call stops
@@ -90,7 +116,7 @@ fn assert_reported_at(out: &str, test: &str, place: &str) {
 }
 
 /// Runs one ignored test of this binary in a child process, and returns its output.
-fn run_child(test: &str) -> String {
+fn run_child(test: &str, envs: &[(&str, &str)]) -> String {
     let exe = std::env::current_exe().expect("the test binary knows its path");
     let mut child = Command::new(exe)
         .args(["--ignored", "--exact", test])
@@ -98,6 +124,7 @@ fn run_child(test: &str) -> String {
         .env("LAB_SEED", "11")
         .env("LAB_LOG", "info")
         .env("RUST_BACKTRACE", "0")
+        .envs(envs.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

@@ -141,3 +141,30 @@ impl RaftPeer for SnapshotBlocker {
         self.proposed.close_channel();
     }
 }
+
+/// A Raft whose `get_state` takes the lock it already holds: the tester's own call blocks.
+pub struct StateTakenTwice(Mutex<u64>);
+
+impl RaftPeer for StateTakenTwice {
+    fn make(_: Vec<ClientEnd>, _: usize, _: Arc<Persister>, _: ApplySender) -> Self {
+        StateTakenTwice(Mutex::new(0))
+    }
+
+    fn service(&self) -> Service {
+        Service::new("Raft")
+    }
+
+    fn start(&self, _: Vec<u8>) -> Option<(u64, u64)> {
+        None
+    }
+
+    fn get_state(&self) -> (u64, bool) {
+        let _held = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let term = *self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        (term, false)
+    }
+
+    fn snapshot(&self, _: u64, _: Vec<u8>) {}
+
+    fn kill(&self) {}
+}
