@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 
 use crate::logging;
 use crate::proc_state::{self, ThreadLook};
-use crate::watch::{Busy, Run};
+use crate::watch::{Busy, Doing, Run};
 use crate::{Mode, MODE, WATCHDOG_VAR};
 
 /// How long a thread must sleep on a lock, inside one poll, before the run is reported.
@@ -78,16 +78,21 @@ impl Detector {
             }
             seen.looks += 1;
             let still = seen.looks >= LOOKS && now - seen.first >= BLOCKED_FOR;
-            if still && found.is_none() {
-                found = Some(Blocked {
-                    thread: thread.name.clone(),
-                    busy,
-                });
+            // A thread inside a named handler or call names the deadlock best.
+            let named = matches!(busy.doing.last(), Some(Doing::Named(_)));
+            let better = found
+                .as_ref()
+                .is_none_or(|(was_named, _)| named && !was_named);
+            if still && better {
+                let thread = thread.name.clone();
+                found = Some((named, Blocked { thread, busy }));
             }
         }
         self.seen.retain(|tid, _| alive.contains(tid));
         // The lock's holder may be waiting on the world: not now.
-        found.filter(|_| !proc_state::some_thread_waits_on_the_world())
+        found
+            .map(|(_, blocked)| blocked)
+            .filter(|_| !proc_state::some_thread_waits_on_the_world())
     }
 }
 
