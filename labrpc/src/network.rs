@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use futures::channel::oneshot;
 use futures::future::{select, Either};
+use lab_runtime::naming::{named, within};
 use lab_runtime::random::{below, chance};
 use lab_runtime::task::spawn;
 use lab_runtime::time::{sleep, Duration};
@@ -362,7 +363,10 @@ impl NetworkInner {
         args: &[u8],
         mut changes: watch::Receiver<u64>,
     ) -> Result<HandlerResult, CallError> {
-        let mut handler = server.dispatch(call, args)?;
+        // Named, so that a handler stuck on a lock is reported as itself, not as this task.
+        let what = format!("server {server_name}'s {call} handler");
+        let handler = within(|| what.clone(), || server.dispatch(call, args))?;
+        let mut handler = named(what, handler);
         loop {
             let changed = std::pin::pin!(changes.changed());
             if let Either::Left((reply, _)) = select(&mut handler, changed).await {

@@ -10,13 +10,18 @@
 //!   randomness comes from one seed, so a run is replayed exactly from its seed.
 //!
 //! Neither a panicking task nor a stuck thread goes unnoticed: a task's panic, or
-//! [`fail_run`], fails the run at once, and a watchdog on a thread of its own fails a run
-//! that does not finish in time, however its threads are stuck.
+//! [`fail_run`], fails the run at once; a thread blocked on a lock for good fails it within
+//! seconds, named by what it is inside ([`naming`]); and a watchdog on a thread of its own
+//! fails a run that does not finish in time, however its threads are stuck.
 
 pub mod console;
 pub mod logging;
+pub mod naming;
+mod proc_state;
 pub mod random;
+mod replay;
 mod run;
+mod stuck;
 pub mod task;
 pub mod time;
 mod watch;

@@ -1,6 +1,5 @@
 //! Running a future, or a whole test, on the runtime of this build.
 
-use std::any::Any;
 use std::future::Future;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe, Location};
 #[cfg(not(madsim))]
@@ -8,8 +7,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::Arc;
 
-use crate::logging;
-use crate::watch::{self, Race, Run, Tracked};
+use crate::watch::{self, Caught, Failure, Panic, Race, Run, Tracked};
+use crate::{logging, stuck};
 
 /// Which clock this build runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,7 +38,7 @@ pub const SEEDS_VAR: &str = "LAB_SEEDS";
 
 /// Environment variable: the watchdog's limit, in whole seconds of wall-clock time, for one
 /// run of [`block_on`] (one seed in simulation). It overrides the limit a caller chose; 0
-/// turns the watchdog off (to attach a debugger to a stuck test).
+/// turns the watchdog and the deadlock detector off (to attach a debugger to a stuck test).
 pub const WATCHDOG_VAR: &str = "LAB_WATCHDOG_SECS";
 
 /// The watchdog's limit unless a caller or `LAB_WATCHDOG_SECS` chooses another: Go's limit
@@ -59,9 +58,10 @@ const SHUTDOWN_LIMIT: std::time::Duration = std::time::Duration::from_secs(5);
 ///
 /// The run fails at once, with the message here, when a task spawned through
 /// [`crate::task::spawn`] panics or [`crate::fail_run`] is called. The runtime runs on a
-/// thread of its own, watched from this one: a run still going after
-/// [`DEFAULT_WATCHDOG_LIMIT`] of wall-clock time (or `LAB_WATCHDOG_SECS`) is stuck, and
-/// this thread panics with a report while the stuck threads are left behind.
+/// thread of its own, watched from this one: a run with a thread blocked on a lock for
+/// good (see `stuck.rs`), or still going after [`DEFAULT_WATCHDOG_LIMIT`] of wall-clock
+/// time (or `LAB_WATCHDOG_SECS`), is stuck, and this thread panics with a report while the
+/// stuck threads are left behind.
 #[track_caller]
 pub fn block_on<F>(seed: u64, future: F) -> F::Output
 where
@@ -104,13 +104,13 @@ where
         let run = run.clone();
         move || {
             run.enter();
-            let outcome = catch_unwind(AssertUnwindSafe(|| {
-                run_on_runtime(seed, &run, &name, Tracked::new(future, started_at, false))
-            }));
+            let main = Caught(Tracked::new(future, started_at, false));
+            let outcome =
+                catch_unwind(AssertUnwindSafe(|| run_on_runtime(seed, &run, &name, main)));
             let outcome = match (run.failure(), outcome) {
                 (Some(failure), _) | (None, Ok(Err(failure))) => Outcome::Failed(failure),
-                (None, Ok(Ok(output))) => Outcome::Done(output),
-                (None, Err(panic)) => Outcome::Panicked(panic),
+                (None, Ok(Ok(Ok(output)))) => Outcome::Done(output),
+                (None, Ok(Ok(Err(panic))) | Err(panic)) => Outcome::Panicked(panic),
             };
             watch::leave();
             let _ = done_tx.send(outcome);
@@ -119,33 +119,92 @@ where
     if let Err(err) = spawned {
         panic!("cannot start a thread for the runtime: {err}");
     }
-    let outcome = if limit.is_zero() {
-        done_rx.recv().map_err(|_| RecvTimeoutError::Disconnected)
-    } else {
-        done_rx.recv_timeout(limit)
-    };
-    match outcome {
-        Ok(Outcome::Done(output)) => output,
-        Ok(Outcome::Panicked(panic)) => resume_unwind(panic),
-        Ok(Outcome::Failed(failure)) => panic!("{failure}"),
-        Err(RecvTimeoutError::Timeout) => panic!("{}", stuck_report(&run, test, seed, limit)),
-        Err(RecvTimeoutError::Disconnected) => {
-            panic!("the runtime's thread ended without a result")
+    let test = test.as_deref();
+    match watch_run(&run, &done_rx, limit) {
+        Watched::Done(Outcome::Done(output)) => output,
+        // The panic hook has shown it, where it happened.
+        Watched::Done(Outcome::Panicked(panic)) => resume_unwind(panic),
+        Watched::Done(Outcome::Failed(failure)) => {
+            if !failure.shown {
+                stuck::show(test, started_at, &failure.message);
+            }
+            resume_unwind(Box::new(failure.message))
         }
+        Watched::Blocked(blocked) => fail_here(
+            test,
+            started_at,
+            stuck::blocked_report(&run, &blocked, test, seed),
+        ),
+        Watched::TimedOut => fail_here(
+            test,
+            started_at,
+            stuck::watchdog_report(&run, test, seed, limit),
+        ),
+        Watched::Lost => panic!("the runtime's thread ended without a result"),
     }
+}
+
+/// Fails the test with `message`, shown at the test's own line (not here).
+fn fail_here(test: Option<&str>, at: &Location<'_>, message: String) -> ! {
+    stuck::show(test, at, &message);
+    resume_unwind(Box::new(message))
 }
 
 enum Outcome<T> {
     Done(T),
-    Panicked(Box<dyn Any + Send>),
-    Failed(String),
+    Panicked(Panic),
+    Failed(Failure),
+}
+
+enum Watched<T> {
+    Done(Outcome<T>),
+    /// A thread blocked for good: reported at once.
+    Blocked(stuck::Blocked),
+    /// The watchdog's limit passed.
+    TimedOut,
+    Lost,
+}
+
+/// Waits for the run's outcome, looking at its threads now and then: until one is blocked
+/// for good, or the watchdog's `limit` (zero: no limit, and no looks) passes.
+fn watch_run<T>(
+    run: &Run,
+    done_rx: &mpsc::Receiver<Outcome<T>>,
+    limit: std::time::Duration,
+) -> Watched<T> {
+    if limit.is_zero() {
+        return done_rx.recv().map_or(Watched::Lost, Watched::Done);
+    }
+    let deadline = std::time::Instant::now() + limit;
+    let mut detector = stuck::Detector::default();
+    loop {
+        let wait = deadline
+            .saturating_duration_since(std::time::Instant::now())
+            .min(stuck::LOOK_EVERY);
+        match done_rx.recv_timeout(wait) {
+            Ok(outcome) => return Watched::Done(outcome),
+            Err(RecvTimeoutError::Disconnected) => return Watched::Lost,
+            Err(RecvTimeoutError::Timeout) => {}
+        }
+        if let Some(blocked) = detector.look(run) {
+            return Watched::Blocked(blocked);
+        }
+        if std::time::Instant::now() >= deadline {
+            return Watched::TimedOut;
+        }
+    }
 }
 
 /// Runs the main future on this thread's fresh runtime, raced against the run's failure.
-fn run_on_runtime<F>(seed: u64, run: &Arc<Run>, name: &str, main: F) -> Result<F::Output, String>
+fn run_on_runtime<F, T>(
+    seed: u64,
+    run: &Arc<Run>,
+    name: &str,
+    main: F,
+) -> Result<Result<T, Panic>, Failure>
 where
-    F: Future + Send + 'static,
-    F::Output: Send + 'static,
+    F: Future<Output = Result<T, Panic>> + Send + 'static,
+    T: Send + 'static,
 {
     #[cfg(madsim)]
     {
@@ -157,8 +216,11 @@ where
             let output = main.await;
             // madsim never frees the tasks still pending when its runtime is dropped (tokio
             // does). Virtual time costs nothing: let them run on, so that stopped peers exit
-            // and calls waiting out a silence end, and what they hold is freed.
-            crate::time::sleep(WIND_DOWN).await;
+            // and calls waiting out a silence end, and what they hold is freed. A run that
+            // failed ends at once, as its panic did before it was caught.
+            if output.is_ok() {
+                crate::time::sleep(WIND_DOWN).await;
+            }
             output
         };
         runtime.block_on(Race {
@@ -206,48 +268,10 @@ where
         }
         match outcome? {
             Ok(output) => Ok(output),
-            Err(err) => match err.try_into_panic() {
-                Ok(panic) => resume_unwind(panic),
-                Err(err) => panic!("the test's main task was cancelled: {err}"),
-            },
+            // The main future catches its own panics: only a cancellation is left.
+            Err(err) => panic!("the test's main task was cancelled: {err}"),
         }
     }
-}
-
-/// The watchdog's report on a run that did not finish in time.
-fn stuck_report(run: &Run, test: Option<String>, seed: u64, limit: std::time::Duration) -> String {
-    let test = test.map_or_else(|| "the run".to_owned(), |t| format!("test `{t}`"));
-    let seed = match MODE {
-        Mode::Simulated => format!(" (simulation, seed {seed})"),
-        Mode::Real => String::new(),
-    };
-    let mut busy = run.busy_threads();
-    if busy.is_empty() {
-        busy.push(
-            "no thread is inside a task: every task waits, for a wake-up that never comes"
-                .to_owned(),
-        );
-    }
-    let lines = run.last_lines();
-    let lines = if lines.is_empty() {
-        format!(
-            "Run it with {}=debug to see its last log lines here.",
-            logging::LOG_VAR
-        )
-    } else {
-        format!("Its last log lines:\n    {}", lines.join("\n    "))
-    };
-    format!(
-        "{test}{seed} did not finish within {} s of wall-clock time: it is stuck, most likely \
-         on a deadlock, or a loop that never awaits (a std Mutex taken twice or in opposite \
-         orders, a blocking call or a busy loop in a task).\n  {}\n{lines}\n\
-         The stuck threads are left behind; the other tests go on. To see where each thread \
-         is, run this test alone with {WATCHDOG_VAR}=0 (no watchdog) and, while it hangs, \
-         run `gdb -p PID -batch -ex 'thread apply all bt'` (PID was {} this time).",
-        limit.as_secs(),
-        busy.join("\n  "),
-        std::process::id()
-    )
 }
 
 /// Runs one test body. In real time, once. In simulation, once per seed: from `LAB_SEED`
@@ -292,7 +316,7 @@ pub fn run_test_at<F, Fut>(
         if let Err(panic) = catch_unwind(AssertUnwindSafe(|| {
             block_on_at(seed, limit, started_at, test())
         })) {
-            eprintln!("{}", replay_hint(seed));
+            eprintln!("{}", crate::replay::hint(seed));
             resume_unwind(panic);
         }
     }
@@ -325,27 +349,13 @@ fn fresh_seed() -> u64 {
     (nanos ^ (u64::from(std::process::id()) << 32)).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 1
 }
 
-fn replay_hint(seed: u64) -> String {
-    let test = std::thread::current()
-        .name()
-        .filter(|name| *name != "main")
-        .map(str::to_owned);
-    let package = std::env::var("CARGO_PKG_NAME").ok();
-    let package = package.map(|p| format!(" -p {p}")).unwrap_or_default();
-    let test = test.map(|t| format!(" -- --exact {t}")).unwrap_or_default();
-    format!(
-        "simulation failed with seed {seed}; replay it with:\n  \
-         {SEED_VAR}={seed} RUSTFLAGS=\"--cfg madsim\" cargo test --target-dir target/sim{package}{test}"
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn the_replay_hint_names_the_seed_the_package_and_the_test() {
-        let hint = replay_hint(42);
+        let hint = crate::replay::hint(42);
         assert!(hint.contains("LAB_SEED=42 "), "{hint}");
         assert!(hint.contains("--cfg madsim"), "{hint}");
         assert!(hint.contains("-p lab-runtime"), "{hint}");

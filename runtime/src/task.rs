@@ -26,6 +26,7 @@ where
 /// Runs `work`, which may block its thread, without stopping the runtime's other tasks:
 /// in real time on tokio's blocking pool (with the runtime's context), in simulation
 /// inline as a task, since the simulation has one thread and blocking it stops it anyway.
+#[track_caller]
 pub fn spawn_blocking<F, R>(work: F) -> JoinHandle<R>
 where
     F: FnOnce() -> R + Send + 'static,
@@ -33,7 +34,11 @@ where
 {
     #[cfg(madsim)]
     {
-        spawn(async move { work() })
+        madsim::task::spawn(Tracked::new(
+            async move { work() },
+            Location::caller(),
+            true,
+        ))
     }
     #[cfg(not(madsim))]
     {

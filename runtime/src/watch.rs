@@ -1,11 +1,13 @@
 //! What a run knows about itself while it runs: its first failure (a panicking task, or
-//! [`fail_run`]), and which task each of its threads is polling, for the watchdog's report.
+//! [`fail_run`]), and what each of its threads is inside (a task's poll, a named call), for
+//! the reports on a stuck run.
 
 use std::any::Any;
 use std::cell::RefCell;
 use std::future::Future;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe, Location};
 use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Once, PoisonError};
 use std::task::{Context, Poll, Waker};
 
@@ -16,7 +18,7 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 /// One run of `block_on`: shared by its threads.
 #[derive(Default)]
 pub(crate) struct Run {
-    failure: Mutex<Option<String>>,
+    failure: Mutex<Option<Failure>>,
     /// Wakes `block_on`'s race when a failure is recorded.
     waker: Mutex<Option<Waker>>,
     threads: Mutex<Vec<Arc<ThreadState>>>,
@@ -24,15 +26,116 @@ pub(crate) struct Run {
     last_lines: Mutex<std::collections::VecDeque<String>>,
 }
 
+/// A run's first failure.
+#[derive(Clone)]
+pub(crate) struct Failure {
+    pub(crate) message: String,
+    /// Whether the panic hook has shown it already, with its place (a task's panic).
+    pub(crate) shown: bool,
+}
+
 /// How many of a run's last log lines the watchdog shows.
 const LAST_LINES: usize = 20;
 
 /// What one thread of a run is doing.
-struct ThreadState {
-    name: String,
-    /// Where the task being polled was spawned (and whether it is the main future), while
-    /// a poll runs.
-    polling: Mutex<Option<(&'static Location<'static>, bool)>>,
+pub(crate) struct ThreadState {
+    pub(crate) name: String,
+    /// The thread's Linux id, for a look at it in `/proc` (`None` elsewhere).
+    pub(crate) tid: Option<u32>,
+    /// What the thread is inside, while it polls a task or runs a named call (nothing,
+    /// between).
+    busy: Mutex<Busy>,
+}
+
+/// One stretch of a thread's work: a poll, or a named call outside any poll.
+#[derive(Clone, Default)]
+pub(crate) struct Busy {
+    /// What the thread is inside, outermost first: the task (where it was spawned), then
+    /// what it named inside (an RPC handler, a call into a Raft).
+    pub(crate) doing: Vec<Doing>,
+    /// Which stretch this is: a number of its own for as long as it lasts. (Not a time:
+    /// madsim's threads read virtual time.)
+    pub(crate) stretch: u64,
+}
+
+#[derive(Clone)]
+pub(crate) enum Doing {
+    /// A poll of a task spawned at that place, or of the test's main future.
+    Task {
+        at: &'static Location<'static>,
+        main: bool,
+    },
+    /// A call or a handler, as its caller named it (`server 3's Raft.RequestVote handler`).
+    Named(Arc<str>),
+}
+
+impl std::fmt::Display for Doing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Doing::Task { at, main: true } => write!(f, "the test's main future, started at {at}"),
+            Doing::Task { at, main: false } => write!(f, "the task spawned at {at}"),
+            Doing::Named(what) => f.write_str(what),
+        }
+    }
+}
+
+impl ThreadState {
+    /// The thread starts `doing` (inside what it already does, if anything). The list
+    /// keeps its allocation from poll to poll.
+    fn push(&self, doing: Doing) {
+        static STRETCHES: AtomicU64 = AtomicU64::new(0);
+        let mut busy = lock(&self.busy);
+        if busy.doing.is_empty() {
+            busy.stretch = STRETCHES.fetch_add(1, Ordering::Relaxed);
+        }
+        busy.doing.push(doing);
+    }
+
+    /// The thread is done with what it started last.
+    fn pop(&self) {
+        lock(&self.busy).doing.pop();
+    }
+
+    /// What the thread is inside, if anything.
+    pub(crate) fn busy(&self) -> Option<Busy> {
+        let busy = lock(&self.busy);
+        (!busy.doing.is_empty()).then(|| busy.clone())
+    }
+}
+
+/// While it lives, this thread is noted as inside what it entered.
+pub(crate) struct Inside(Option<Arc<ThreadState>>);
+
+impl Drop for Inside {
+    fn drop(&mut self) {
+        if let Some(thread) = &self.0 {
+            thread.pop();
+        }
+    }
+}
+
+/// Notes this thread (if it is one of a run's) as inside `doing` until the guard drops.
+pub(crate) fn enter(doing: Doing) -> Inside {
+    let thread = current().map(|(_, thread)| thread);
+    if let Some(thread) = &thread {
+        thread.push(doing);
+    }
+    Inside(thread)
+}
+
+/// [`enter`] a named call, naming it only inside a run.
+pub(crate) fn enter_named(what: impl FnOnce() -> String) -> Inside {
+    let thread = current().map(|(_, thread)| thread);
+    if let Some(thread) = &thread {
+        thread.push(Doing::Named(Arc::from(what())));
+    }
+    Inside(thread)
+}
+
+/// This thread's Linux id, from `/proc/thread-self` (`PID/task/TID`).
+pub(crate) fn this_tid() -> Option<u32> {
+    let link = std::fs::read_link("/proc/thread-self").ok()?;
+    link.file_name()?.to_str()?.parse().ok()
 }
 
 thread_local! {
@@ -43,20 +146,20 @@ thread_local! {
 
 impl Run {
     /// Records the run's first failure and wakes `block_on`; later ones are only logged.
-    pub(crate) fn fail(&self, message: String) {
+    pub(crate) fn fail(&self, message: String, shown: bool) {
         let mut failure = lock(&self.failure);
         if failure.is_some() {
             log::error!("after the run's first failure: {message}");
             return;
         }
-        *failure = Some(message);
+        *failure = Some(Failure { message, shown });
         drop(failure);
         if let Some(waker) = lock(&self.waker).take() {
             waker.wake();
         }
     }
 
-    pub(crate) fn failure(&self) -> Option<String> {
+    pub(crate) fn failure(&self) -> Option<Failure> {
         lock(&self.failure).clone()
     }
 
@@ -68,29 +171,16 @@ impl Run {
             .to_owned();
         let state = Arc::new(ThreadState {
             name,
-            polling: Mutex::new(None),
+            tid: this_tid(),
+            busy: Mutex::default(),
         });
         lock(&self.threads).push(state.clone());
         CURRENT.with(|current| *current.borrow_mut() = Some((self.clone(), state)));
     }
 
-    /// Which threads are inside a poll, and of which task; for the watchdog's report.
-    pub(crate) fn busy_threads(&self) -> Vec<String> {
-        lock(&self.threads)
-            .iter()
-            .filter_map(|thread| {
-                let (at, main) = (*lock(&thread.polling))?;
-                let what = if main {
-                    format!("the test's main future, started at {at}")
-                } else {
-                    format!("the task spawned at {at}")
-                };
-                Some(format!(
-                    "thread `{}` is inside a poll of {what}",
-                    thread.name
-                ))
-            })
-            .collect()
+    /// The run's threads, for the watchdog.
+    pub(crate) fn threads(&self) -> Vec<Arc<ThreadState>> {
+        lock(&self.threads).clone()
     }
 }
 
@@ -128,7 +218,7 @@ fn current() -> Option<(Arc<Run>, Arc<ThreadState>)> {
 pub fn fail_run(message: impl Into<String>) {
     let message = message.into();
     match current() {
-        Some((run, _)) => run.fail(message),
+        Some((run, _)) => run.fail(message, false),
         None => panic!("{message}"),
     }
 }
@@ -142,13 +232,39 @@ pub(crate) fn install_panic_hook() {
         std::panic::set_hook(Box::new(move |info| {
             let location = info
                 .location()
-                .map(|l| l.to_string())
+                .map(|l| short_path(&l.to_string()))
                 .unwrap_or_else(|| "<unknown place>".to_owned());
             let message = payload_text(info.payload());
-            LAST_PANIC.with(|last| *last.borrow_mut() = Some((location, message)));
-            previous(info);
+            LAST_PANIC.with(|last| *last.borrow_mut() = Some((location.clone(), message.clone())));
+            if current().is_none() {
+                return previous(info);
+            }
+            // A run's own threads: the place without machine paths, once.
+            let thread = std::thread::current();
+            let name = thread.name().unwrap_or("<unnamed>");
+            eprintln!("\nthread '{name}' panicked at {location}:\n{message}");
+            let backtrace = std::backtrace::Backtrace::capture();
+            if backtrace.status() == std::backtrace::BacktraceStatus::Captured {
+                eprintln!("stack backtrace:\n{backtrace}");
+            }
         }));
     });
+}
+
+/// `path` without the machine's own prefixes: a crate from the cargo registry as
+/// `madsim-0.2.34/src/...`, the standard library as `library/...`.
+pub(crate) fn short_path(path: &str) -> String {
+    let after = |marker: &str, skip: usize| {
+        let (_, rest) = path.split_once(marker)?;
+        rest.splitn(skip + 1, '/').nth(skip).map(str::to_owned)
+    };
+    after("/registry/src/", 1)
+        .or_else(|| after("/git/checkouts/", 2))
+        .or_else(|| {
+            path.strip_prefix("/rustc/")
+                .and_then(|_| after("/rustc/", 1))
+        })
+        .unwrap_or_else(|| path.to_owned())
 }
 
 /// The text of a panic's payload.
@@ -187,18 +303,26 @@ impl<F: Future> Future for Tracked<F> {
         let this = self.get_mut();
         let current = current();
         if let Some((_, thread)) = &current {
-            *lock(&thread.polling) = Some((this.spawned_at, !this.fails_run));
+            thread.push(Doing::Task {
+                at: this.spawned_at,
+                main: !this.fails_run,
+            });
         }
         let outcome = catch_unwind(AssertUnwindSafe(|| this.future.as_mut().poll(cx)));
         if let Some((run, thread)) = &current {
-            *lock(&thread.polling) = None;
+            thread.pop();
             if let (Err(payload), true) = (&outcome, this.fails_run) {
-                run.fail(task_failure(payload.as_ref(), this.spawned_at));
+                run.fail(task_failure(payload.as_ref(), this.spawned_at), true);
+                // madsim would print its own context (with a machine path) and unwind
+                // through the run; the failure just recorded ends the run instead.
+                if cfg!(madsim) {
+                    return Poll::Pending;
+                }
             }
         }
         match outcome {
             Ok(poll) => poll,
-            // tokio keeps the panic for the task's JoinHandle; madsim re-raises it.
+            // tokio keeps the panic for the task's JoinHandle.
             Err(payload) => resume_unwind(payload),
         }
     }
@@ -215,6 +339,26 @@ fn task_failure(payload: &(dyn Any + Send), spawned_at: &Location<'_>) -> String
     format!("{message}\n  (a task {place}spawned at {spawned_at})")
 }
 
+/// A panic, as `catch_unwind` returns it.
+pub(crate) type Panic = Box<dyn Any + Send>;
+
+/// The main future, its panic caught: it never unwinds into the runtime (madsim would
+/// print its own context line).
+pub(crate) struct Caught<F>(pub(crate) F);
+
+impl<F: Future + Unpin> Future for Caught<F> {
+    type Output = Result<F::Output, Panic>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        match catch_unwind(AssertUnwindSafe(|| Pin::new(&mut this.0).poll(cx))) {
+            Ok(Poll::Ready(output)) => Poll::Ready(Ok(output)),
+            Ok(Poll::Pending) => Poll::Pending,
+            Err(panic) => Poll::Ready(Err(panic)),
+        }
+    }
+}
+
 /// `block_on`'s main future raced against the run's first failure.
 pub(crate) struct Race<F> {
     pub(crate) run: Arc<Run>,
@@ -222,7 +366,7 @@ pub(crate) struct Race<F> {
 }
 
 impl<F: Future> Future for Race<F> {
-    type Output = Result<F::Output, String>;
+    type Output = Result<F::Output, Failure>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();

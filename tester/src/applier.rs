@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 
+use lab_runtime::naming::within;
 use lab_runtime::task::spawn_blocking;
 use lab_runtime::time::{timeout, Duration, Instant};
 
@@ -319,7 +320,10 @@ async fn call_snapshot<R: RaftPeer>(
     index: u64,
     snapshot: Vec<u8>,
 ) -> Result<(), String> {
-    let call = spawn_blocking(move || raft.snapshot(index, snapshot));
+    let call = spawn_blocking(move || {
+        let call = || raft.snapshot(index, snapshot);
+        within(|| format!("server {peer}'s snapshot({index})"), call)
+    });
     match timeout(SNAPSHOT_CALL_LIMIT, call).await {
         Ok(Ok(())) => Ok(()),
         Ok(Err(error)) => Err(format!("server {peer} snapshot({index}) panicked: {error}")),

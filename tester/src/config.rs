@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::fmt::Debug;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
+use lab_runtime::naming::{named, within};
 use lab_runtime::random;
 use lab_runtime::task::spawn;
 use lab_runtime::time::{sleep, Duration, Instant};
@@ -97,10 +98,9 @@ impl<R: RaftPeer> Config<R> {
         cfg.net
             .on_send(monitor::on_send(Arc::downgrade(&cfg.checks)));
         if cfg!(madsim) && cfg.checks().enabled() {
-            spawn(monitor::watch(
-                Arc::downgrade(&cfg.shared),
-                Arc::downgrade(&cfg.checks),
-            ));
+            let watch = monitor::watch(Arc::downgrade(&cfg.shared), Arc::downgrade(&cfg.checks));
+            let what = "the safety checks' look at each peer (its inspect() or get_state())";
+            spawn(named(what.to_owned(), watch));
         }
         cfg.set_unreliable(unreliable);
         cfg.net.set_long_delays(true);
@@ -169,7 +169,7 @@ impl<R: RaftPeer> Config<R> {
         self.peers.lock().unwrap_or_else(PoisonError::into_inner)[i] = None;
         if let Some(raft) = raft {
             log::info!(target: "tester", "S{i} crashed");
-            raft.kill();
+            within(|| format!("server {i}'s kill()"), || raft.kill());
             self.checks()
                 .killed(i, ends.unwrap_or_default(), Instant::now());
         }
@@ -202,7 +202,8 @@ impl<R: RaftPeer> Config<R> {
             .restore(i, end_names)
             .unwrap_or_else(|error| panic!("{error}"));
         let (apply_tx, apply_rx) = apply_channel();
-        let raft = Arc::new(R::make(ends, i, persister, apply_tx));
+        let make = || R::make(ends, i, persister, apply_tx);
+        let raft = Arc::new(within(|| format!("server {i}'s make()"), make));
         self.shared().rafts[i] = Some(raft.clone());
         self.peers.lock().unwrap_or_else(PoisonError::into_inner)[i] = Some(raft.clone());
         let shared = self.shared.clone();
@@ -311,7 +312,12 @@ impl<R: RaftPeer> Config<R> {
         };
         let states: Vec<(usize, (u64, bool))> = rafts
             .into_iter()
-            .map(|(i, raft)| (i, raft.get_state()))
+            .map(|(i, raft)| {
+                (
+                    i,
+                    within(|| format!("server {i}'s get_state()"), || raft.get_state()),
+                )
+            })
             .collect();
         let mut checks = self.checks();
         for &(i, (term, leader)) in &states {
@@ -434,7 +440,10 @@ impl<R: RaftPeer> Config<R> {
                 };
                 let states: Vec<(usize, (u64, bool))> = rafts
                     .iter()
-                    .map(|(i, raft)| (*i, raft.get_state()))
+                    .map(|(i, raft)| {
+                        let state = || raft.get_state();
+                        (*i, within(|| format!("server {i}'s get_state()"), state))
+                    })
                     .collect();
                 for &(i, (term, leader)) in &states {
                     self.checks().state(i, term, leader);
@@ -473,7 +482,14 @@ impl<R: RaftPeer> Config<R> {
                         .then(|| shared.rafts[starts].clone())
                         .flatten()
                 };
-                if let Some((i, _term)) = raft.and_then(|raft| raft.start(bytes.clone())) {
+                let start = |raft: Arc<R>| {
+                    let call = || raft.start(bytes.clone());
+                    within(
+                        || format!("server {starts}'s start({})", applier::describe(&bytes)),
+                        call,
+                    )
+                };
+                if let Some((i, _term)) = raft.and_then(start) {
                     index = Some(i);
                     break;
                 }
@@ -600,8 +616,9 @@ impl<R: RaftPeer> Drop for Config<R> {
         // No lock to wait for: an applier may hold `shared` (another thread, in real time),
         // and a test that failed holding it has released it (poisoned) by now.
         let peers = self.peers.get_mut().unwrap_or_else(PoisonError::into_inner);
-        for raft in peers.iter_mut().filter_map(Option::take) {
-            raft.kill();
+        for (i, raft) in peers.iter_mut().enumerate() {
+            let Some(raft) = raft.take() else { continue };
+            within(|| format!("server {i}'s kill()"), || raft.kill());
         }
         // `Shared`'s references go too: the appliers hold `Shared`, and a peer holds its
         // applier's channel, so leaving them would keep both alive for good in simulation

@@ -153,12 +153,14 @@ impl Misdeed for Escape {
 }
 fixture!(escape_2A, Escape);
 
-/// Blocks its thread for good: a receive on a channel whose sender is never dropped.
+/// Blocks its thread for good, asleep on the clock: the runtime reports a thread asleep
+/// on a lock or a channel within seconds itself, but leaves a sleep to the grader's limit.
 struct Hang;
 impl Misdeed for Hang {
     fn on_make() {
-        let (_sender, receiver) = std::sync::mpsc::channel::<()>();
-        let _ = receiver.recv();
+        loop {
+            std::thread::sleep(std::time::Duration::from_secs(3600));
+        }
     }
 }
 fixture!(hang_2A, Hang);
