@@ -61,6 +61,13 @@ fn a_get_state_that_deadlocks_is_named_within_seconds() {
         out.contains("is inside server 0's get_state(), in the test's main future, started at tester/tests/deadlocks.rs:"),
         "{out}"
     );
+    // With the checks on, their look (the 1 ms monitor, in simulation) names the call too.
+    let out = run_child(test, &[]);
+    assert_reported_at(&out, test, "tester/tests/deadlocks.rs:");
+    assert!(
+        out.contains("is deadlocked: server 0's get_state() is blocked."),
+        "{out}"
+    );
 }
 
 #[test]

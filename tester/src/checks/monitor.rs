@@ -3,6 +3,7 @@
 
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 
+use lab_runtime::naming::within;
 use lab_runtime::time::{sleep_exact, Duration, Instant};
 
 use super::Checks;
@@ -39,15 +40,25 @@ pub(crate) fn look<R: RaftPeer>(shared: &Mutex<Shared<R>>, checks: &Mutex<Checks
             .collect()
     };
     for (peer, instance, raft) in rafts {
-        let _turn = lock(&turns[peer]);
-        match raft.inspect() {
-            Some(inspection) => lock(checks).inspection(peer, instance, inspection),
-            None if states => {
-                let (term, leader) = raft.get_state();
-                lock(checks).state(peer, term, leader);
-            }
-            None => {}
-        }
+        // Named, so that a Raft stuck in `inspect` (and a look waiting for its turn behind
+        // it) is reported as the peer's call, not as the checks' look.
+        within(
+            || format!("server {peer}'s inspect()"),
+            || {
+                let _turn = lock(&turns[peer]);
+                match raft.inspect() {
+                    Some(inspection) => lock(checks).inspection(peer, instance, inspection),
+                    None if states => {
+                        let state = within(
+                            || format!("server {peer}'s get_state()"),
+                            || raft.get_state(),
+                        );
+                        lock(checks).state(peer, state.0, state.1);
+                    }
+                    None => {}
+                }
+            },
+        );
     }
 }
 
