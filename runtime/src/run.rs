@@ -311,7 +311,7 @@ pub fn run_test_at<F, Fut>(
         return;
     }
     let first = env_number(SEED_VAR).unwrap_or_else(fresh_seed);
-    let count = env_number(SEEDS_VAR).unwrap_or(1).max(1);
+    let count = seed_count(std::env::var(SEEDS_VAR).ok().as_deref());
     for seed in seeds(first, count) {
         if let Err(panic) = catch_unwind(AssertUnwindSafe(|| {
             block_on_at(seed, limit, started_at, test())
@@ -319,6 +319,16 @@ pub fn run_test_at<F, Fut>(
             eprintln!("{}", crate::replay::hint(seed));
             resume_unwind(panic);
         }
+    }
+}
+
+/// How many seeds `LAB_SEEDS` asks for: 1 when unset. Zero seeds would run nothing and
+/// pass, so it is refused, as any text that is not a count.
+fn seed_count(text: Option<&str>) -> u64 {
+    let Some(text) = text else { return 1 };
+    match text.trim().parse::<u64>() {
+        Ok(count) if count >= 1 => count,
+        _ => panic!("{SEEDS_VAR} must be a whole number of seeds, at least 1, not {text:?}"),
     }
 }
 
@@ -352,6 +362,16 @@ fn fresh_seed() -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lab_seeds_counts_from_one() {
+        assert_eq!(seed_count(None), 1);
+        assert_eq!(seed_count(Some(" 500 ")), 500);
+        for refused in ["0", "-1", "many", ""] {
+            let outcome = std::panic::catch_unwind(|| seed_count(Some(refused)));
+            assert!(outcome.is_err(), "LAB_SEEDS={refused:?} was accepted");
+        }
+    }
 
     #[test]
     fn the_replay_hint_names_the_seed_the_package_and_the_test() {
