@@ -19,7 +19,7 @@ use common::{
 };
 use porcupine::models::etcd::EtcdModel;
 use porcupine::models::kv::KvModel;
-use porcupine::{check_events, CheckResult};
+use porcupine::{check_events, check_events_verbose, CheckResult};
 
 fn verdict(linearizable: bool) -> CheckResult {
     if linearizable {
@@ -57,6 +57,8 @@ fn timed(
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let each = args.iter().any(|arg| arg == "--each");
+    // The verbose check (what a lab test calls, to draw the page on failure).
+    let verbose = args.iter().any(|arg| arg == "--verbose");
     let group = args
         .iter()
         .find(|arg| !arg.starts_with("--"))
@@ -75,7 +77,12 @@ fn main() {
         };
         for (number, ok, events) in &logs {
             timed(&format!("etcd_{number:03}"), each, &mut timing, || {
-                (check_events(&EtcdModel, events, None), verdict(*ok))
+                let result = if verbose {
+                    check_events_verbose(&EtcdModel, events, None).0
+                } else {
+                    check_events(&EtcdModel, events, None)
+                };
+                (result, verdict(*ok))
             });
         }
         println!(
@@ -94,7 +101,12 @@ fn main() {
         for (name, ok) in KV_VERDICTS {
             let events = parse_kv_log(&kv_path(name));
             timed(&format!("kv {name}"), each, &mut timing, || {
-                (check_events(&KvModel, &events, None), verdict(ok))
+                let result = if verbose {
+                    check_events_verbose(&KvModel, &events, None).0
+                } else {
+                    check_events(&KvModel, &events, None)
+                };
+                (result, verdict(ok))
             });
         }
         for (name, ok) in KV_VERDICTS.iter().take(4) {

@@ -1,7 +1,9 @@
 'use strict'
 
 // Layout, in pixels.
-const LANE_HEIGHT = 28
+const LANE_HEIGHT = 38
+const TEXT_Y = 13 // the text in a bar's upper half...
+const POINT_Y = 28 // ...and the linearization points in its lower half
 const LANE_GAP = 12
 const TOP = 12
 const TEXT_PAD = 8
@@ -292,7 +294,7 @@ function draw(data, view, choose) {
     const status = blockedShown.has(item.op) ? 'illegal-next' : stepOf.has(item.op) ? 'op-in' : 'op-out'
     const group = svg('g', {class: `op ${status}`, 'data-op': item.op}, root)
     svg('rect', {x: x0, y, width: barWidth, height: LANE_HEIGHT, rx: 4}, group)
-    const label = svg('text', {x: x0 + TEXT_PAD, y: y + LANE_HEIGHT / 2, 'dominant-baseline': 'middle'}, group)
+    const label = svg('text', {x: x0 + TEXT_PAD, y: y + TEXT_Y, 'dominant-baseline': 'middle'}, group)
     label.textContent = item.label
     hover(group, () => {
       const lines = [operation.description, `client ${operation.client}, history index ${operation.index}`, `call ${operation.call}, return ${operation.return}`]
@@ -321,7 +323,7 @@ function draw(data, view, choose) {
 
   // The linearization shown: a point in each of its operations' bars, joined in order.
   const points = placed.points[view.linearization] ?? []
-  const centre = (op) => laneY('c' + operations[op].client) + LANE_HEIGHT / 2
+  const centre = (op) => laneY('c' + operations[op].client) + POINT_Y
   if (shown.length > 1) {
     const path = shown.map((step, m) => `${m === 0 ? 'M' : 'L'}${labelWidth + points[m]},${centre(step.op)}`).join(' ')
     svg('path', {class: 'lp-path', d: path}, root)
