@@ -85,7 +85,7 @@ pub(crate) fn search<M: Model>(
         if list.is_empty() {
             break Verdict::Linearizable;
         }
-        if steps % CONTROL_INTERVAL == 0 {
+        if steps.is_multiple_of(CONTROL_INTERVAL) {
             if let Some(reason) = control.should_stop() {
                 longest.record(&calls, &list);
                 break Verdict::Stopped(reason);

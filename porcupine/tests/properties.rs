@@ -13,6 +13,7 @@ use porcupine::{check_events, check_operations, CheckResult, Event, EventValue, 
 use proptest::prelude::*;
 
 type KvOperation = Operation<KvInput, KvOutput>;
+type KvEvent = Event<EventValue<KvInput, KvOutput>>;
 
 /// One generated operation: what it does, and how far its call and return lie from the
 /// instant it takes effect.
@@ -80,8 +81,8 @@ fn sequential_run(plan: &[Planned]) -> Vec<KvOperation> {
 }
 
 /// The same history as events: calls and returns in time order, a call first on a tie.
-fn as_events(history: &[KvOperation]) -> Vec<Event<EventValue<KvInput, KvOutput>>> {
-    let mut timed: Vec<(i64, bool, Event<EventValue<KvInput, KvOutput>>)> = Vec::new();
+fn as_events(history: &[KvOperation]) -> Vec<KvEvent> {
+    let mut timed: Vec<(i64, bool, KvEvent)> = Vec::new();
     for (id, operation) in history.iter().enumerate() {
         timed.push((
             operation.call,
