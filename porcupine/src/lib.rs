@@ -47,6 +47,7 @@ mod history;
 mod info;
 mod model;
 pub mod models;
+mod nondeterministic;
 mod search;
 mod visualization;
 
@@ -56,4 +57,5 @@ pub use checker::{
 };
 pub use info::{LinearizationInfo, PartitionInfo};
 pub use model::{CheckResult, Event, EventHistory, EventKind, EventValue, Model, Operation};
+pub use nondeterministic::{NondeterministicModel, PowerSet, StateSet};
 pub use visualization::{visualize, visualize_path, Annotation};
