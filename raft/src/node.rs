@@ -131,6 +131,7 @@ impl RaftPeer for Raft {
             term: core.term(),
             role,
             commit_index: core.commit_index(),
+            voted_for: core.voted_for().map(|peer| peer as usize),
             log: log_terms(core.log()),
         })
     }

@@ -16,6 +16,8 @@ pub struct Inspection {
     pub role: Role,
     /// The highest index the peer knows committed.
     pub commit_index: u64,
+    /// Whom the peer voted for in `term` (`votedFor`), if anyone.
+    pub voted_for: Option<usize>,
     /// The terms of the log's entries.
     pub log: LogTerms,
 }
@@ -76,6 +78,15 @@ impl LogTerms {
 
     pub fn last_index(&self) -> u64 {
         self.last_index
+    }
+
+    /// The highest term of an entry the log holds, the snapshot point's included (terms
+    /// never fall along a log, so it is the last entry's).
+    pub fn max_term(&self) -> u64 {
+        self.runs
+            .iter()
+            .map(|&(_, term)| term)
+            .fold(self.snapshot_term, u64::max)
     }
 
     /// The term at `index`, if the log holds it (the snapshot point included).

@@ -74,6 +74,7 @@ impl RaftPeer for RisingRaft {
             term: 1,
             role,
             commit_index,
+            voted_for: None,
             log,
         })
     }

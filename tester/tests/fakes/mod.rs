@@ -131,8 +131,16 @@ impl Cluster {
             term,
             role,
             commit_index: commit,
+            voted_for: None,
             log: LogTerms::from_terms(0, 0, log.iter().copied()),
         });
+    }
+
+    /// The vote `inspect` shows of `peer` from now on (after `set_inspection`).
+    pub fn set_vote(&self, peer: usize, vote: Option<usize>) {
+        let mut state = self.state();
+        let inspection = state.inspections[peer].as_mut();
+        inspection.expect("set_inspection first").voted_for = vote;
     }
 
     /// Killed instances send one `Echo` to each other peer at each of these delays after
@@ -420,6 +428,7 @@ impl RaftPeer for FakeRaft {
             term,
             role: if leader { Role::Leader } else { Role::Follower },
             commit_index: 0,
+            voted_for: None,
             log: LogTerms::default(),
         }))
     }
