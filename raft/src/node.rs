@@ -58,7 +58,11 @@ impl RaftPeer for Raft {
             me,
             peers.len(),
             hard,
-            persister.snapshot(),
+            if mutant!("snapshot_ignored_on_restart") {
+                Vec::new()
+            } else {
+                persister.snapshot()
+            },
             Instant::now(),
             random::small_rng(),
         );
@@ -165,7 +169,7 @@ fn method_name(call: &str) -> &str {
 
 impl Node {
     fn is_killed(&self) -> bool {
-        self.killed.load(Ordering::Relaxed)
+        self.killed.load(Ordering::Relaxed) && !mutant!("kill_ignored")
     }
 
     fn lock_core(&self) -> MutexGuard<'_, Core> {
