@@ -133,7 +133,7 @@ fn fixed_election_timeout() {
         go_tests: PART_2A,
         checked_tests: &["split_votes_extra"],
         seeds: 20,
-        message: "no leader elected within 5 s after every peer restarted at once",
+        message: "no leader elected within 5 s of every peer starting at once",
     });
 }
 
