@@ -50,12 +50,13 @@ pub async fn stale_replies<R: RaftPeer>() {
     cfg.set_long_reordering(true);
 
     for _ in 0..20 {
-        // Cut a peer off for a while, so that the others hold elections.
+        // Cut a peer off for a while, so that the others hold elections; look at every
+        // step, so that a second leader of a term is seen in real time too.
         let victim = random::below(servers as u64) as usize;
         cfg.disconnect(victim);
-        sleep(Duration::from_millis(200 + random::below(400))).await;
+        look_for(&cfg, Duration::from_millis(200 + random::below(400))).await;
         cfg.connect(victim);
-        sleep(Duration::from_millis(random::below(400))).await;
+        look_for(&cfg, Duration::from_millis(random::below(400))).await;
     }
 
     // With the network reliable again, a leader is elected.
