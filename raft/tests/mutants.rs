@@ -4,12 +4,9 @@
 //! extra tests fail it on some seed, with the message a student can act on.
 //!
 //! `RUSTFLAGS="--cfg madsim" cargo test --release --target-dir target/sim -p raft
-//! --features mutants --test mutants`
-
-#![cfg(madsim)]
-
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+//! --features mutants --test mutants`. In real time only the children are built, to run one
+//! by hand: `RAFT_MUTANT=kill_ignored cargo test -p raft --features mutants --test mutants
+//! -- --ignored --exact crashed_peers_extra`.
 
 /// Go's tests and the extra ones, as ignored tests that the cases below run in children.
 macro_rules! children {
@@ -45,153 +42,160 @@ children!(
     snapshot_restart_extra => extra::snapshot_restart,
 );
 
-/// The first seed of each range: fixed, so that a run is the same every time.
-const FIRST_SEED: &str = "1";
+/// The cases: simulation only, where a seed range is the same every time.
+#[cfg(madsim)]
+mod cases {
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
 
-/// One bug: Go's tests that miss it, and the tests that catch it, over `seeds` seeds.
-struct Case {
-    mutant: &'static str,
-    go_tests: &'static [&'static str],
-    checked_tests: &'static [&'static str],
-    seeds: u64,
-    message: &'static str,
-}
+    /// The first seed of each range: fixed, so that a run is the same every time.
+    const FIRST_SEED: &str = "1";
 
-/// What a child printed, and whether its tests passed.
-struct ChildRun {
-    passed: bool,
-    output: String,
-}
+    /// One bug: Go's tests that miss it, and the tests that catch it, over `seeds` seeds.
+    struct Case {
+        mutant: &'static str,
+        go_tests: &'static [&'static str],
+        checked_tests: &'static [&'static str],
+        seeds: u64,
+        message: &'static str,
+    }
 
-/// Runs the ignored `tests` of this binary in a child, with `RAFT_MUTANT=mutant`.
-fn run_child(tests: &[&str], mutant: &str, seeds: u64, checks: bool) -> ChildRun {
-    let exe = std::env::current_exe().expect("the test binary knows its path");
-    let mut command = Command::new(exe);
-    command
-        .args(["--ignored", "--exact", "--test-threads=1"])
-        .args(tests)
-        .env("RAFT_MUTANT", mutant)
-        .env("LAB_SEED", FIRST_SEED)
-        .env("LAB_SEEDS", seeds.to_string())
-        .env("LAB_CHECKS", if checks { "1" } else { "0" })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = command.spawn().expect("the child starts");
-    let limit = Duration::from_secs(600);
-    let deadline = Instant::now() + limit;
-    while child
-        .try_wait()
-        .expect("the child can be waited on")
-        .is_none()
-    {
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("{mutant}: the child {tests:?} still runs after {limit:?}");
+    /// What a child printed, and whether its tests passed.
+    struct ChildRun {
+        passed: bool,
+        output: String,
+    }
+
+    /// Runs the ignored `tests` of this binary in a child, with `RAFT_MUTANT=mutant`.
+    fn run_child(tests: &[&str], mutant: &str, seeds: u64, checks: bool) -> ChildRun {
+        let exe = std::env::current_exe().expect("the test binary knows its path");
+        let mut command = Command::new(exe);
+        command
+            .args(["--ignored", "--exact", "--test-threads=1"])
+            .args(tests)
+            .env("RAFT_MUTANT", mutant)
+            .env("LAB_SEED", FIRST_SEED)
+            .env("LAB_SEEDS", seeds.to_string())
+            .env("LAB_CHECKS", if checks { "1" } else { "0" })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = command.spawn().expect("the child starts");
+        let limit = Duration::from_secs(600);
+        let deadline = Instant::now() + limit;
+        while child
+            .try_wait()
+            .expect("the child can be waited on")
+            .is_none()
+        {
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                panic!("{mutant}: the child {tests:?} still runs after {limit:?}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
         }
-        std::thread::sleep(Duration::from_millis(50));
+        let output = child.wait_with_output().expect("the child's output");
+        ChildRun {
+            passed: output.status.success(),
+            output: format!(
+                "{}{}",
+                String::from_utf8_lossy(&output.stdout),
+                String::from_utf8_lossy(&output.stderr)
+            ),
+        }
     }
-    let output = child.wait_with_output().expect("the child's output");
-    ChildRun {
-        passed: output.status.success(),
-        output: format!(
-            "{}{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        ),
+
+    /// Go's tests pass `case.mutant` with Go's checks alone; the tester fails it.
+    fn missed_by_go_caught_here(case: &Case) {
+        let go = run_child(case.go_tests, case.mutant, case.seeds, false);
+        assert!(
+            go.passed,
+            "{}: Go's tests with Go's checks alone should pass it:\n{}",
+            case.mutant, go.output
+        );
+        let checked = run_child(case.checked_tests, case.mutant, case.seeds, true);
+        assert!(
+            !checked.passed,
+            "{}: the tester should fail it on some seed of {}:\n{}",
+            case.mutant, case.seeds, checked.output
+        );
+        assert!(
+            checked.output.contains(case.message),
+            "{}: the failure should say {:?}:\n{}",
+            case.mutant,
+            case.message,
+            checked.output
+        );
     }
-}
 
-/// Go's tests pass `case.mutant` with Go's checks alone; the tester fails it.
-fn missed_by_go_caught_here(case: &Case) {
-    let go = run_child(case.go_tests, case.mutant, case.seeds, false);
-    assert!(
-        go.passed,
-        "{}: Go's tests with Go's checks alone should pass it:\n{}",
-        case.mutant, go.output
-    );
-    let checked = run_child(case.checked_tests, case.mutant, case.seeds, true);
-    assert!(
-        !checked.passed,
-        "{}: the tester should fail it on some seed of {}:\n{}",
-        case.mutant, case.seeds, checked.output
-    );
-    assert!(
-        checked.output.contains(case.message),
-        "{}: the failure should say {:?}:\n{}",
-        case.mutant,
-        case.message,
-        checked.output
-    );
-}
+    const PART_2A: &[&str] = &["initial_election_2A", "re_election_2A", "many_elections_2A"];
 
-const PART_2A: &[&str] = &["initial_election_2A", "re_election_2A", "many_elections_2A"];
+    #[test]
+    fn fixed_election_timeout() {
+        missed_by_go_caught_here(&Case {
+            mutant: "fixed_election_timeout",
+            go_tests: PART_2A,
+            checked_tests: &["split_votes_extra"],
+            seeds: 20,
+            message: "no leader elected within 5 s of every peer starting at once",
+        });
+    }
 
-#[test]
-fn fixed_election_timeout() {
-    missed_by_go_caught_here(&Case {
-        mutant: "fixed_election_timeout",
-        go_tests: PART_2A,
-        checked_tests: &["split_votes_extra"],
-        seeds: 20,
-        message: "no leader elected within 5 s of every peer starting at once",
-    });
-}
+    #[test]
+    fn append_keeps_term() {
+        missed_by_go_caught_here(&Case {
+            mutant: "append_keeps_term",
+            go_tests: &["fail_agree_2B", "rejoin_2B", "backup_2B"],
+            checked_tests: &["fail_agree_2B", "rejoin_2B", "backup_2B"],
+            seeds: 20,
+            message: "but its log holds an entry of term",
+        });
+    }
 
-#[test]
-fn append_keeps_term() {
-    missed_by_go_caught_here(&Case {
-        mutant: "append_keeps_term",
-        go_tests: &["fail_agree_2B", "rejoin_2B", "backup_2B"],
-        checked_tests: &["fail_agree_2B", "rejoin_2B", "backup_2B"],
-        seeds: 20,
-        message: "but its log holds an entry of term",
-    });
-}
+    #[test]
+    fn stale_vote_reply() {
+        missed_by_go_caught_here(&Case {
+            mutant: "stale_vote_reply",
+            go_tests: PART_2A,
+            checked_tests: &["stale_replies_extra"],
+            seeds: 20,
+            message: "election safety: term",
+        });
+    }
 
-#[test]
-fn stale_vote_reply() {
-    missed_by_go_caught_here(&Case {
-        mutant: "stale_vote_reply",
-        go_tests: PART_2A,
-        checked_tests: &["stale_replies_extra"],
-        seeds: 20,
-        message: "election safety: term",
-    });
-}
+    #[test]
+    fn kill_ignored() {
+        missed_by_go_caught_here(&Case {
+            mutant: "kill_ignored",
+            go_tests: PART_2A,
+            checked_tests: &["crashed_peers_extra"],
+            seeds: 5,
+            message: "kept sending after it was killed",
+        });
+    }
 
-#[test]
-fn kill_ignored() {
-    missed_by_go_caught_here(&Case {
-        mutant: "kill_ignored",
-        go_tests: PART_2A,
-        checked_tests: &["crashed_peers_extra"],
-        seeds: 5,
-        message: "kept sending after it was killed",
-    });
-}
+    #[test]
+    fn vote_not_persisted() {
+        missed_by_go_caught_here(&Case {
+            mutant: "vote_not_persisted",
+            go_tests: &["persist1_2C", "persist2_2C"],
+            checked_tests: &["voter_restart_extra"],
+            seeds: 20,
+            message: "election safety: term",
+        });
+    }
 
-#[test]
-fn vote_not_persisted() {
-    missed_by_go_caught_here(&Case {
-        mutant: "vote_not_persisted",
-        go_tests: &["persist1_2C", "persist2_2C"],
-        checked_tests: &["voter_restart_extra"],
-        seeds: 20,
-        message: "election safety: term",
-    });
-}
-
-#[test]
-fn snapshot_ignored_on_restart() {
-    missed_by_go_caught_here(&Case {
-        mutant: "snapshot_ignored_on_restart",
-        go_tests: &[
-            "snapshot_install_crash_2D",
-            "snapshot_all_crash_2D",
-            "snapshot_init_2D",
-        ],
-        checked_tests: &["snapshot_restart_extra"],
-        seeds: 10,
-        message: "snapshot decode error",
-    });
+    #[test]
+    fn snapshot_ignored_on_restart() {
+        missed_by_go_caught_here(&Case {
+            mutant: "snapshot_ignored_on_restart",
+            go_tests: &[
+                "snapshot_install_crash_2D",
+                "snapshot_all_crash_2D",
+                "snapshot_init_2D",
+            ],
+            checked_tests: &["snapshot_restart_extra"],
+            seeds: 10,
+            message: "snapshot decode error",
+        });
+    }
 }
