@@ -26,7 +26,6 @@ children!(
     initial_election_2A => part_2a::initial_election,
     re_election_2A => part_2a::re_election,
     many_elections_2A => part_2a::many_elections,
-    basic_agree_2B => part_2b::basic_agree,
     fail_agree_2B => part_2b::fail_agree,
     rejoin_2B => part_2b::rejoin,
     backup_2B => part_2b::backup,
