@@ -6,8 +6,22 @@
 //! plumbing: it owns the core behind a lock, runs the timer task, sends RPCs through labrpc
 //! and implements the tester's `RaftPeer` interface.
 
+/// Whether the classic bug `$name` is switched on: with feature `mutants`, when
+/// `RAFT_MUTANT=$name`; without the feature, `false` at compile time.
+macro_rules! mutant {
+    ($name:literal) => {{
+        #[cfg(feature = "mutants")]
+        let active = $crate::mutants::active($name);
+        #[cfg(not(feature = "mutants"))]
+        let active = false;
+        active
+    }};
+}
+
 pub mod core;
 pub mod messages;
+#[cfg(feature = "mutants")]
+pub mod mutants;
 mod node;
 pub mod persist;
 

@@ -58,7 +58,11 @@ impl RaftPeer for Raft {
             me,
             peers.len(),
             hard,
-            persister.snapshot(),
+            if mutant!("snapshot_ignored_on_restart") {
+                Vec::new()
+            } else {
+                persister.snapshot()
+            },
             Instant::now(),
             random::small_rng(),
         );
@@ -127,12 +131,13 @@ impl RaftPeer for Raft {
             Role::Candidate { .. } => tester::Role::Candidate,
             Role::Leader(_) => tester::Role::Leader,
         };
-        Some(Inspection {
-            term: core.term(),
+        let inspection = Inspection::new(
+            core.term(),
             role,
-            commit_index: core.commit_index(),
-            log: log_terms(core.log()),
-        })
+            core.commit_index(),
+            log_terms(core.log()),
+        );
+        Some(inspection.with_vote(core.voted_for().map(|peer| peer as usize)))
     }
 }
 
@@ -164,7 +169,7 @@ fn method_name(call: &str) -> &str {
 
 impl Node {
     fn is_killed(&self) -> bool {
-        self.killed.load(Ordering::Relaxed)
+        self.killed.load(Ordering::Relaxed) && !mutant!("kill_ignored")
     }
 
     fn lock_core(&self) -> MutexGuard<'_, Core> {

@@ -238,6 +238,8 @@ pub(crate) async fn apply_with_snapshots<R: RaftPeer>(
     raft: Weak<R>,
     mut apply_rx: ApplyReceiver,
 ) {
+    // This instance's own progress: each instance has its own channel and applier.
+    let mut progress = ServiceProgress::default();
     while let Some(message) = apply_rx.recv().await {
         if !lock(&shared).applied.is_current(peer, instance) {
             if let ApplyMsg::Command { index, command } = message {
@@ -253,11 +255,17 @@ pub(crate) async fn apply_with_snapshots<R: RaftPeer>(
                 snapshot, index, ..
             } => {
                 let mut shared = lock(&shared);
-                if let Err(error) = shared.applied.ingest_snapshot(peer, &snapshot, Some(index)) {
+                let went_back = progress.snapshot(peer, index);
+                let outcome = shared.applied.ingest_snapshot(peer, &snapshot, Some(index));
+                if let Some(error) = went_back.filter(|_| shared.applied.checks) {
+                    shared.applied.fail(peer, error);
+                }
+                if let Err(error) = outcome {
                     shared.applied.fail(peer, error);
                 }
             }
             ApplyMsg::Command { index, command } => {
+                progress.command(index);
                 let snapshot = {
                     let mut shared = lock(&shared);
                     let expected = shared.applied.last_applied[peer] + 1;
@@ -294,6 +302,39 @@ pub(crate) async fn apply_with_snapshots<R: RaftPeer>(
                 }
             }
         }
+    }
+}
+
+/// Proves that a service never goes back: no snapshot an instance hands it is older than
+/// what that instance handed it before (a command or a snapshot).
+///
+/// Sound: a Raft hands its service committed entries in index order, and a snapshot only
+/// when it is newer than what the service holds (Figure 13, and the lab: a follower
+/// ignores an InstallSnapshot its committed state already covers, since a service that
+/// went back would undo what its clients saw). One snapshot at the index last applied is
+/// allowed (it changes nothing). The progress is the instance's own, kept by the applier
+/// task of its channel, so restarts and a killed instance's late messages do not mix.
+#[derive(Default)]
+struct ServiceProgress {
+    last: Option<u64>,
+}
+
+impl ServiceProgress {
+    fn command(&mut self, index: u64) {
+        self.last = Some(index);
+    }
+
+    /// Records a snapshot through `index`; says so if it takes the service back.
+    fn snapshot(&mut self, peer: usize, index: u64) -> Option<String> {
+        let last = self.last.replace(index)?;
+        (index < last).then(|| {
+            format!(
+                "server {peer} was handed a snapshot through index {index} after it had \
+                 applied index {last}: the service went back. A Raft must ignore an \
+                 InstallSnapshot older than what it has committed (a duplicated or delayed \
+                 one)"
+            )
+        })
     }
 }
 

@@ -9,15 +9,40 @@ pub enum Role {
     Leader,
 }
 
-/// One consistent look at a peer's Raft state, taken under its lock.
+/// One consistent look at a peer's Raft state, taken under its lock. Made with
+/// [`Inspection::new`] (and [`Inspection::with_vote`]): fields the tester adds later then
+/// break no Raft's `inspect`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Inspection {
     pub term: u64,
     pub role: Role,
     /// The highest index the peer knows committed.
     pub commit_index: u64,
+    /// Whom the peer voted for in `term` (`votedFor`), if anyone.
+    pub voted_for: Option<usize>,
     /// The terms of the log's entries.
     pub log: LogTerms,
+}
+
+impl Inspection {
+    /// A peer in `term`, in `role`, that knows entries through `commit_index` committed and
+    /// holds `log`; with no vote shown.
+    pub fn new(term: u64, role: Role, commit_index: u64, log: LogTerms) -> Self {
+        Inspection {
+            term,
+            role,
+            commit_index,
+            voted_for: None,
+            log,
+        }
+    }
+
+    /// The same, showing whom the peer voted for in `term` (`votedFor`), so that the checks
+    /// can see a vote change within a term.
+    pub fn with_vote(self, voted_for: Option<usize>) -> Self {
+        Inspection { voted_for, ..self }
+    }
 }
 
 /// The terms of a log's entries after its snapshot point, kept as runs of one term, so that
@@ -76,6 +101,15 @@ impl LogTerms {
 
     pub fn last_index(&self) -> u64 {
         self.last_index
+    }
+
+    /// The highest term of an entry the log holds, the snapshot point's included (terms
+    /// never fall along a log, so it is the last entry's).
+    pub fn max_term(&self) -> u64 {
+        self.runs
+            .iter()
+            .map(|&(_, term)| term)
+            .fold(self.snapshot_term, u64::max)
     }
 
     /// The term at `index`, if the log holds it (the snapshot point included).

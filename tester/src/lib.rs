@@ -8,7 +8,8 @@
 //! ```
 //!
 //! Each test keeps Go's part tag in its name (`initial_election_2A`, `basic_agree_2B`), so
-//! that `cargo test -p raft 2B` runs exactly part 2B.
+//! that `cargo test -p raft 2B` runs exactly part 2B. The tester's own tests
+//! ([`tests::extra`]) end in `_extra` instead: `cargo test -p raft extra` runs them.
 
 mod applier;
 mod apply_channel;
@@ -61,6 +62,11 @@ macro_rules! raft_tests {
             snapshot_install_uncrash_2D => part_2d::snapshot_install_uncrash,
             snapshot_all_crash_2D => part_2d::snapshot_all_crash,
             snapshot_init_2D => part_2d::snapshot_init,
+            split_votes_extra => extra::split_votes,
+            stale_replies_extra => extra::stale_replies,
+            crashed_peers_extra => extra::crashed_peers,
+            voter_restart_extra => extra::voter_restart,
+            snapshot_restart_extra => extra::snapshot_restart,
         );
     };
     (@each $raft:ty; $($name:ident => $module:ident :: $test:ident),* $(,)?) => {

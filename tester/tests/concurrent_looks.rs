@@ -70,12 +70,7 @@ impl RaftPeer for RisingRaft {
         } else {
             Role::Follower
         };
-        Some(Inspection {
-            term: 1,
-            role,
-            commit_index,
-            log,
-        })
+        Some(Inspection::new(1, role, commit_index, log))
     }
 }
 

@@ -9,7 +9,8 @@ use std::time::Duration;
 use fakes::{run_child, until, Cluster};
 use lab_runtime::time::sleep;
 use tester::harness::run_test;
-use tester::Role::{Follower, Leader};
+use tester::ApplyMsg;
+use tester::Role::{Candidate, Follower, Leader};
 
 /// Runs the ignored test `child` with the checks off, then on.
 fn go_passes_but_the_check_fails(child: &str, message: &str) {
@@ -221,4 +222,103 @@ fn a_killed_peers_stragglers_pass() {
         sleep(at(3_000)).await;
         cfg.check_terms();
     });
+}
+
+/// Server 1 votes for server 0 in term 2, then for server 2 in term 2, with no restart.
+#[test]
+#[ignore = "run by the test below, in a child process"]
+fn child_a_vote_that_changes_within_a_term() {
+    run_test(|| async {
+        let cluster = Cluster::new(3);
+        let cfg = cluster.config(false, false);
+        cluster.set_inspection(0, 2, Candidate, 0, &[]);
+        cluster.set_inspection(1, 2, Follower, 0, &[]);
+        cluster.set_vote(1, Some(0));
+        cfg.check_no_leader();
+        cluster.set_vote(1, Some(2));
+        cfg.check_no_leader();
+    });
+}
+
+#[test]
+fn a_peer_votes_once_per_term() {
+    go_passes_but_the_check_fails(
+        "child_a_vote_that_changes_within_a_term",
+        "one vote per term: server 1 voted for server 0 in term 2, and now shows a vote for \
+         server 2 in the same term",
+    );
+}
+
+/// Server 1 took term 2's leader's entry but stayed in term 1.
+#[test]
+#[ignore = "run by the test below, in a child process"]
+fn child_an_entry_from_a_later_term() {
+    run_test(|| async {
+        let cluster = Cluster::new(3);
+        let cfg = cluster.config(false, false);
+        cluster.set_inspection(0, 2, Leader, 0, &[1, 2]);
+        cluster.set_inspection(1, 1, Follower, 0, &[1, 2]);
+        cluster.set_inspection(2, 2, Follower, 0, &[1, 2]);
+        assert_eq!(cfg.check_one_leader().await, 0);
+    });
+}
+
+#[test]
+fn a_follower_takes_its_leaders_term() {
+    go_passes_but_the_check_fails(
+        "child_an_entry_from_a_later_term",
+        "server 1 is in term 1, but its log holds an entry of term 2 (index 2)",
+    );
+}
+
+/// What the tester's service puts in a snapshot through `index` of `commands` from 1.
+fn service_snapshot(commands: &[u64]) -> Vec<u8> {
+    let log: Vec<Option<Vec<u8>>> = std::iter::once(None)
+        .chain(
+            commands
+                .iter()
+                .map(|c| Some(labgob::encode(c).expect("commands encode"))),
+        )
+        .collect();
+    let mut encoder = labgob::Encoder::new();
+    encoder
+        .encode(&(commands.len() as u64))
+        .expect("an index encodes");
+    encoder.encode(&log).expect("a log encodes");
+    encoder.into_bytes()
+}
+
+/// Server 0 applies 1 to 3, then installs an older snapshot through 2, then applies 3
+/// again: Go's applier follows it back.
+#[test]
+#[ignore = "run by the test below, in a child process"]
+fn child_a_snapshot_older_than_the_service() {
+    run_test(|| async {
+        let cluster = Cluster::new(3);
+        let cfg = cluster.config(false, true);
+        for index in 1..=3 {
+            cluster.apply(0, index, &(index * 10));
+        }
+        let snapshot = service_snapshot(&[10, 20]);
+        cluster.send(
+            0,
+            ApplyMsg::Snapshot {
+                snapshot,
+                term: 1,
+                index: 2,
+            },
+        );
+        cluster.apply(0, 3, &30u64);
+        until("the five messages are taken", || cluster.taken() == 5).await;
+        assert_eq!(cfg.n_committed(3).0, 1);
+    });
+}
+
+#[test]
+fn the_service_never_goes_back() {
+    go_passes_but_the_check_fails(
+        "child_a_snapshot_older_than_the_service",
+        "server 0 was handed a snapshot through index 2 after it had applied index 3: the \
+         service went back",
+    );
 }

@@ -79,7 +79,7 @@ impl Core {
         reply: RequestVoteReply,
     ) -> Vec<Outgoing> {
         self.observe_term(reply.term);
-        if args.term != self.hard.term || !reply.vote_granted {
+        if (args.term != self.hard.term && !mutant!("stale_vote_reply")) || !reply.vote_granted {
             return Vec::new();
         }
         let Role::Candidate { votes } = &mut self.role else {

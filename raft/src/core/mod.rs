@@ -149,6 +149,9 @@ impl Core {
             rng,
         };
         core.reset_election_timer(now);
+        if mutant!("vote_not_persisted") {
+            core.hard.voted_for = None;
+        }
         core
     }
 
@@ -259,7 +262,10 @@ impl Core {
     }
 
     fn reset_election_timer(&mut self, now: Instant) {
-        let timeout = self.rng.gen_range(ELECTION_TIMEOUT_MS);
+        let mut timeout = self.rng.gen_range(ELECTION_TIMEOUT_MS);
+        if mutant!("fixed_election_timeout") {
+            timeout = 300;
+        }
         self.election_deadline = now + lab_runtime::time::Duration::from_millis(timeout);
     }
 

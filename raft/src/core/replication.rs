@@ -97,7 +97,9 @@ impl Core {
         now: Instant,
         mut args: AppendEntriesArgs,
     ) -> AppendEntriesReply {
-        self.observe_term(args.term);
+        if !mutant!("append_keeps_term") {
+            self.observe_term(args.term);
+        }
         let mut reply = AppendEntriesReply {
             term: self.hard.term,
             success: false,

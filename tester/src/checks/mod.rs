@@ -11,6 +11,8 @@ mod elections;
 mod logs;
 pub(crate) mod monitor;
 mod silence;
+mod terms;
+mod votes;
 
 use std::sync::{Arc, Mutex};
 
@@ -39,6 +41,7 @@ pub(crate) struct Checks {
     elections: elections::Elections,
     logs: logs::Logs,
     silence: silence::Silence,
+    votes: votes::Votes,
     first_error: Option<String>,
     /// One per peer: held by a look from asking the peer until its answer is recorded (see
     /// [`monitor::look`]).
@@ -52,6 +55,7 @@ impl Checks {
             elections: elections::Elections::default(),
             logs: logs::Logs::new(n),
             silence: silence::Silence::default(),
+            votes: votes::Votes::new(n),
             first_error: None,
             turns: (0..n).map(|_| Mutex::new(())).collect(),
         }
@@ -84,6 +88,10 @@ impl Checks {
         }
         let leader = inspection.role == crate::inspection::Role::Leader;
         let outcome = self.elections.observe(peer, inspection.term, leader);
+        self.record(outcome);
+        let outcome = terms::no_entry_from_a_later_term(peer, &inspection);
+        self.record(outcome);
+        let outcome = self.votes.observe(peer, instance, &inspection);
         self.record(outcome);
         let outcome = self.logs.observe(peer, instance, inspection);
         self.record(outcome);

@@ -2,6 +2,7 @@
 //! test. `raft_tests!` turns them into `#[test]`s.
 
 mod common;
+pub mod extra;
 pub mod part_2a;
 pub mod part_2b;
 pub mod part_2c;

@@ -127,12 +127,15 @@ impl Cluster {
     pub fn set_inspection(&self, peer: usize, term: u64, role: Role, commit: u64, log: &[u64]) {
         let mut state = self.state();
         state.states[peer] = (term, role == Role::Leader);
-        state.inspections[peer] = Some(Inspection {
-            term,
-            role,
-            commit_index: commit,
-            log: LogTerms::from_terms(0, 0, log.iter().copied()),
-        });
+        let log = LogTerms::from_terms(0, 0, log.iter().copied());
+        state.inspections[peer] = Some(Inspection::new(term, role, commit, log));
+    }
+
+    /// The vote `inspect` shows of `peer` from now on (after `set_inspection`).
+    pub fn set_vote(&self, peer: usize, vote: Option<usize>) {
+        let mut state = self.state();
+        let inspection = state.inspections[peer].as_mut();
+        inspection.expect("set_inspection first").voted_for = vote;
     }
 
     /// Killed instances send one `Echo` to each other peer at each of these delays after
@@ -424,12 +427,8 @@ impl RaftPeer for FakeRaft {
         let state = self.cluster.state();
         let scripted = state.inspections.get(self.me).cloned().flatten();
         let (term, leader) = state.states[self.me];
-        Some(scripted.unwrap_or(Inspection {
-            term,
-            role: if leader { Role::Leader } else { Role::Follower },
-            commit_index: 0,
-            log: LogTerms::default(),
-        }))
+        let role = if leader { Role::Leader } else { Role::Follower };
+        Some(scripted.unwrap_or(Inspection::new(term, role, 0, LogTerms::default())))
     }
 
     fn kill(&self) {
