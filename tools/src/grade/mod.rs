@@ -3,8 +3,11 @@
 
 pub mod capture;
 pub mod child;
+pub mod files;
 pub mod gradescope;
+pub mod group;
 pub mod junit;
+pub mod mode;
 pub mod outcome;
 pub mod runner;
 pub mod table;
