@@ -124,8 +124,7 @@ fn run(args: Args) -> Result<bool> {
         features: args.features.clone(),
         sim: args.sim,
     };
-    let (root, binary) = build::build_in_workspace("grade", &target)?;
-    let tests = choose(&select::list(&binary)?, &args.parts)?;
+    let root = build::workspace_root()?;
     let cwd = std::env::current_dir().context("no current directory")?;
     let grade_dir = root.join("target").join("grade");
     let path = |given: &Option<PathBuf>, default: &str| {
@@ -138,10 +137,17 @@ fn run(args: Args) -> Result<bool> {
         path(&args.junit, "junit.xml"),
         path(&args.out, "failed"),
     );
-    // A killed or frozen grader must not leave the last run's reports to be read as this
-    // one's: they go now, and come back whole (renamed into place) at the end.
+    // A grader that fails, is killed or freezes must not leave the last grade's reports to
+    // be read as this one's: they go first, and come back whole (renamed into place) at the
+    // end.
     files::remove(&results_path)?;
     files::remove(&junit_path)?;
+    eprintln!(
+        "grade: building: cargo {} --no-run",
+        target.cargo_args().join(" ")
+    );
+    let binary = build::build(&root, &target)?;
+    let tests = choose(&select::list(&binary)?, &args.parts)?;
     let first_seed = args.sim.then(|| args.seed.unwrap_or_else(fresh_seed));
     let jobs_planned = plan_jobs(&tests, args.runs, first_seed);
     let mode = Mode {

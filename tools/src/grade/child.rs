@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 
 use crate::grade::capture::{self, Captured};
-use crate::grade::group;
+use crate::grade::{group, sweep};
 
 /// Environment variable that names the channel's pipe ends in the child (`READ,WRITE`);
 /// the tester's `grade::FDS_VAR`.
@@ -83,6 +83,8 @@ pub struct Ended {
     pub output: Captured,
     /// Everything read from the verdict channel.
     pub channel: String,
+    /// How many processes had left the run's group, killed once the run ended.
+    pub escaped: usize,
 }
 
 /// The handshake the tester reads first on the channel: the token, the one test whose
@@ -161,9 +163,12 @@ pub fn run(launch: &Launch, limits: &Limits, token: &str) -> Result<Ended> {
         });
     }
     let started = Instant::now();
-    let child = command
-        .spawn()
-        .with_context(|| format!("cannot start {}", launch.binary.display()))?;
+    let child = sweep::start(|| {
+        let child = command.spawn()?;
+        let pid = child.id() as libc::pid_t;
+        Ok((child, pid))
+    })
+    .with_context(|| format!("cannot start {}", launch.binary.display()))?;
     // The parent's copies of the child's ends go, so that the readers see the end.
     drop(command);
     drop((token_read, verdict_write));
@@ -198,7 +203,11 @@ pub fn run(launch: &Launch, limits: &Limits, token: &str) -> Result<Ended> {
     // Whatever the run left in its group goes too, so that the pipes reach their end.
     // SAFETY: plain syscalls on a group the grader made.
     unsafe { libc::kill(-pid, libc::SIGKILL) };
-    let (status, max_rss) = reap(pid)?;
+    let reaped = reap(pid);
+    sweep::ended(pid);
+    let (status, max_rss) = reaped?;
+    // What left the group is the grader's child now (it is their subreaper): killed too.
+    let escaped = sweep::sweep(pid);
     // Both readers end, unless an escaped process holds a pipe: then what they read so far.
     let deadline = Instant::now() + DRAIN;
     let still_open = (0..2).any(|_| {
@@ -217,6 +226,7 @@ pub fn run(launch: &Launch, limits: &Limits, token: &str) -> Result<Ended> {
         seconds,
         output,
         channel,
+        escaped,
     })
 }
 
@@ -240,10 +250,10 @@ fn watch(
         }
         // The whole group: a run that forks shares one limit among its processes.
         let usage = group::usage(pid);
-        let broken = if usage.resident > limits.memory {
-            Some(Killed::MemoryLimit)
-        } else if usage.processes > limits.processes {
+        let broken = if usage.processes > limits.processes {
             Some(Killed::ProcessLimit)
+        } else if usage.resident > limits.memory {
+            Some(Killed::MemoryLimit)
         } else if written.load(Ordering::Relaxed) > limits.output {
             Some(Killed::OutputLimit)
         } else if started.elapsed() >= limits.time {

@@ -3,7 +3,7 @@
 
 use crate::grade::mode::Mode;
 use crate::grade::outcome::RunResult;
-use crate::grade::table::parts;
+use crate::grade::table::{parts, printable};
 
 /// `text` escaped for XML, without the characters XML 1.0 cannot carry.
 fn escape(text: &str) -> String {
@@ -76,7 +76,8 @@ pub fn render(results: &[RunResult], runs: usize, mode: &Mode) -> String {
                         .unwrap_or_default();
                     out.push_str(&format!(
                         ">\n      <failure message=\"{}\">{}</failure>\n    </testcase>\n",
-                        escape(reason),
+                        // As the table shows it: an attribute cannot carry control characters.
+                        escape(&printable(reason)),
                         escape(&kept)
                     ));
                 }

@@ -10,5 +10,6 @@ pub mod junit;
 pub mod mode;
 pub mod outcome;
 pub mod runner;
+pub mod sweep;
 pub mod table;
 pub mod verdict;

@@ -174,6 +174,7 @@ mod tests {
             seconds: 1.0,
             output: Captured::default(),
             channel: channel.to_owned(),
+            escaped: 0,
         }
     }
 

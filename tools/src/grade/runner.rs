@@ -10,6 +10,7 @@ use anyhow::{Context, Result};
 use crate::grade::child::{self, Launch, Limits};
 use crate::grade::files;
 use crate::grade::outcome::{self, RunResult};
+use crate::grade::sweep;
 use crate::grade::verdict;
 use crate::stress::runner::Job;
 
@@ -35,6 +36,8 @@ pub fn run_all(
     jobs: Vec<Job>,
     done: impl Fn(&RunResult) + Sync,
 ) -> Result<Vec<RunResult>> {
+    // Processes that leave a run's group come back to the grader, to be killed.
+    sweep::become_subreaper().context("cannot make the grader a child subreaper")?;
     let queue = Mutex::new(jobs.into_iter().enumerate().collect::<VecDeque<_>>());
     let results = Mutex::new(Vec::new());
     std::thread::scope(|scope| {
@@ -89,7 +92,13 @@ fn run_one(plan: &Plan, job: &Job) -> Result<RunResult> {
     let kept = match &reason {
         None => None,
         Some(reason) => {
-            let header = format!("grade: {} run {} failed: {reason}\n", job.test, job.run);
+            let mut header = format!("grade: {} run {} failed: {reason}\n", job.test, job.run);
+            if ended.escaped > 0 {
+                header.push_str(&format!(
+                    "grade: killed {} process(es) that had left the run's process group\n",
+                    ended.escaped
+                ));
+            }
             Some(keep(plan, job, &header, &ended.output.text())?)
         }
     };
