@@ -157,6 +157,10 @@ impl Misdeed for KillSelf {
 }
 fixture!(kill_self_2A, KillSelf);
 
+/// How long the escaped process sleeps: a number no other program uses, so that the
+/// grader's test can look for it (`grade.rs` names it too).
+const ESCAPED_SLEEP: &str = "59.8125";
+
 /// Leaves behind a process outside the run's group that holds the output open for a minute,
 /// then exits: the grader must not wait for it.
 struct Escape;
@@ -164,7 +168,7 @@ impl Misdeed for Escape {
     fn on_make() {
         use std::os::unix::process::CommandExt;
         let _ = std::process::Command::new("sleep")
-            .arg("60")
+            .arg(ESCAPED_SLEEP)
             .process_group(0)
             .spawn();
         std::process::exit(0);

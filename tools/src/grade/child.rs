@@ -83,7 +83,7 @@ pub struct Ended {
     pub output: Captured,
     /// Everything read from the verdict channel.
     pub channel: String,
-    /// How many processes had left the run's group, killed once the run ended.
+    /// How many processes that had left a run's group were killed once this run ended.
     pub escaped: usize,
 }
 
@@ -207,7 +207,7 @@ pub fn run(launch: &Launch, limits: &Limits, token: &str) -> Result<Ended> {
     sweep::ended(pid);
     let (status, max_rss) = reaped?;
     // What left the group is the grader's child now (it is their subreaper): killed too.
-    let escaped = sweep::sweep(pid);
+    let escaped = sweep::sweep();
     // Both readers end, unless an escaped process holds a pipe: then what they read so far.
     let deadline = Instant::now() + DRAIN;
     let still_open = (0..2).any(|_| {

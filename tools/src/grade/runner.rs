@@ -69,6 +69,8 @@ pub fn run_all(
         }
         Ok::<(), anyhow::Error>(())
     })?;
+    // Whatever a run left behind and no run's sweep found yet.
+    sweep::sweep();
     let mut results = results.into_inner().unwrap_or_else(PoisonError::into_inner);
     results.sort_by_key(|(index, _)| *index);
     Ok(results.into_iter().map(|(_, result)| result).collect())
@@ -95,7 +97,7 @@ fn run_one(plan: &Plan, job: &Job) -> Result<RunResult> {
             let mut header = format!("grade: {} run {} failed: {reason}\n", job.test, job.run);
             if ended.escaped > 0 {
                 header.push_str(&format!(
-                    "grade: killed {} process(es) that had left the run's process group\n",
+                    "grade: killed {} process(es) that had left a run's process group\n",
                     ended.escaped
                 ));
             }
