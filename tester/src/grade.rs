@@ -150,8 +150,10 @@ pub(crate) fn claim(test: &str) -> Claim {
             "run_test on a thread named {test:?}, not the graded test {:?}",
             channel.test
         ))
-    } else if !called_by_libtest() {
-        Some("run_test not called by libtest (code before main, or a thread of its own)".into())
+    } else if !called_by_libtest(test) {
+        Some(format!(
+            "run_test not called by libtest's {test} (code before main, or a thread of its own)"
+        ))
     } else {
         None
     };
@@ -164,11 +166,16 @@ pub(crate) fn claim(test: &str) -> Claim {
     }
 }
 
-/// Whether libtest's frame that starts a test's function is on this thread's stack.
-/// Its symbol is libtest's own (`test::`); a crate of the lab names its symbols after itself.
-fn called_by_libtest() -> bool {
+/// Whether this thread runs `test`'s function as libtest called it: libtest's frame that
+/// starts a test's function, and the function named `test` (the one `raft_tests!`
+/// generates), are on its stack. libtest's symbol is its own (`test::`); a crate of the lab
+/// names its symbols after itself.
+fn called_by_libtest(test: &str) -> bool {
     let trace = format!("{:?}", std::backtrace::Backtrace::force_capture());
+    let test_function = format!("::{test}\"");
+    let its_closure = format!("::{test}::{{{{closure}}}}");
     trace.contains("fn: \"test::__rust_begin_short_backtrace")
+        && (trace.contains(&test_function) || trace.contains(&its_closure))
 }
 
 /// Notes what `Config::end` reported; the verdict carries it.
@@ -326,8 +333,15 @@ mod tests {
 
     #[test]
     fn libtest_is_seen_on_its_test_thread_only() {
-        assert!(called_by_libtest(), "this test runs under libtest");
-        let elsewhere = std::thread::spawn(called_by_libtest).join().expect("joins");
+        let name = "libtest_is_seen_on_its_test_thread_only";
+        assert!(called_by_libtest(name), "this test runs under libtest");
+        assert!(
+            !called_by_libtest("another_test"),
+            "not another test's function"
+        );
+        let elsewhere = std::thread::spawn(move || called_by_libtest(name))
+            .join()
+            .expect("joins");
         assert!(!elsewhere, "a thread of its own has no libtest frame");
     }
 }
