@@ -123,6 +123,8 @@ fn run_one(plan: &Plan, job: &Job) -> Result<RunResult> {
 
 /// Writes a failing run's header and output to `out/<test>/run-N[-seed-S].log`.
 fn keep(plan: &Plan, job: &Job, header: &str, output: &str) -> Result<PathBuf> {
+    // Neither the folder of kept output nor the test's may be a link planted there.
+    files::own_dir(&plan.out)?;
     let dir = plan.out.join(&job.test);
     files::own_dir(&dir)?;
     let name = match job.seed {
