@@ -30,11 +30,17 @@ where
     F: Fn() -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    crate::grade::open();
     let name = std::thread::current().name().unwrap_or("").to_owned();
+    // Under the grader, only the graded test's call on libtest's thread gives a verdict.
+    let claim = crate::grade::claim(&name);
+    if let crate::grade::Claim::Refused(_) = claim {
+        crate::grade::send(&claim, &name, None);
+        return;
+    }
     let started_at = Location::caller();
     let outcome = catch_unwind(AssertUnwindSafe(|| run_alone(started_at, test)));
     crate::grade::send(
+        &claim,
         &name,
         outcome.as_ref().err().map(|p| panic_message(p.as_ref())),
     );

@@ -59,7 +59,7 @@ fn table(stdout: &str) -> BTreeMap<String, Row> {
         "{header}"
     );
     lines
-        .take_while(|l| !l.starts_with("score:"))
+        .take_while(|l| !l.starts_with("mode:"))
         .filter(|l| !l.is_empty() && !l.starts_with('-') && !l.contains(" total "))
         .map(|line| {
             let cells: Vec<&str> = line
@@ -131,7 +131,7 @@ fn junit(dir: &Path) -> BTreeMap<String, (String, Option<String>)> {
 }
 
 /// results.json and the JUnit XML say what the table says, test by test.
-fn check_reports_agree(dir: &Path, rows: &BTreeMap<String, Row>) {
+fn check_reports_agree(dir: &Path, rows: &BTreeMap<String, Row>, strict: &str) {
     let (total, tests) = gradescope(dir);
     let cases = junit(dir);
     assert_eq!(tests.len(), rows.len());
@@ -152,13 +152,37 @@ fn check_reports_agree(dir: &Path, rows: &BTreeMap<String, Row>) {
         }
     }
     assert_eq!(total, expected_total);
+    // Every report states the mode.
+    let json: serde_json::Value =
+        serde_json::from_str(&read(&dir.join("results.json"))).expect("results.json is JSON");
+    let mode = &json["extra_data"]["mode"];
+    assert_eq!(
+        (mode["isolation"].as_str(), mode["time"].as_str()),
+        (Some("in-process"), Some("simulated"))
+    );
+    assert_eq!(
+        (mode["checks"].as_str(), mode["strict"].as_str()),
+        (Some("on"), Some(strict))
+    );
+    assert!(
+        mode["seeds"].as_str().is_some_and(|s| s.starts_with("1-")),
+        "{mode}"
+    );
+    let line = json["output"].as_str().expect("output");
+    assert!(line.starts_with("mode: isolation in-process,"), "{line}");
+    let junit = read(&dir.join("junit.xml"));
+    assert!(
+        junit.contains(r#"<property name="checks" value="on"/>"#),
+        "{junit}"
+    );
 }
 
 #[test]
 #[cfg_attr(madsim, ignore = "runs cargo into target/sim")]
 fn the_lab_raft_scores_full_marks_and_the_reports_agree() {
     let dir = fresh_dir("grade-lab");
-    let (output, stdout) = grade(&["--parts", "2A"], &dir);
+    // Strict, as a course may ask: the tester's warnings would fail the runs.
+    let (output, stdout) = grade(&["--parts", "2A", "--strict"], &dir);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stdout}\n{stderr}");
     let rows = table(&stdout);
@@ -174,13 +198,18 @@ fn the_lab_raft_scores_full_marks_and_the_reports_agree() {
     );
     assert!(stdout.contains("3/3 passed"), "{stdout}");
     assert!(stdout.contains("score: 3.00 / 3.00"), "{stdout}");
-    check_reports_agree(&dir, &rows);
+    assert!(
+        stdout.contains("mode: isolation in-process, time simulated, checks on, strict on"),
+        "{stdout}"
+    );
+    check_reports_agree(&dir, &rows, "on");
 }
 
 #[test]
 #[cfg_attr(madsim, ignore = "runs cargo into target/sim")]
 fn misbehaving_rafts_score_zero_with_their_reason() {
     let dir = fresh_dir("grade-fixtures");
+    let outside = plant_links(&dir);
     let (output, stdout) = grade(
         &[
             "--package",
@@ -208,12 +237,42 @@ fn misbehaving_rafts_score_zero_with_their_reason() {
     let rows = table(&stdout);
     // A prefix ending in `(` allows what follows: the hog is killed by the grader's polling,
     // or, on a starved machine, by the rlimit backstop.
+    // Each result must start with its text here: some end with what varies (how much
+    // memory, which leaders).
     let expected = [
         ("abort_2A", "FAIL: killed by signal 6 (SIGABRT)"),
+        // Set off before main, and on all the same: the grader fixes the modes.
+        (
+            "checks_off_2A",
+            "FAIL: election safety: term 1 has 2 (>1) leaders",
+        ),
+        // Printed raw, the message would redraw the row as a pass.
+        (
+            "control_chars_2A",
+            "FAIL: boom\\rcontrol_chars_2A pass\\u{1b}[2K\\u{1b}[1A",
+        ),
         ("correct_2A", "pass"),
+        (
+            "ctor_thread_2A",
+            "FAIL: the tester refused a verdict: run_test not called by libtest",
+        ),
+        (
+            "ctor_verdict_2A",
+            "FAIL: the tester refused a verdict: run_test on a thread named",
+        ),
         ("escape_2A", "FAIL: exited without a verdict (status 0)"),
         ("exit_2A", "FAIL: exited without a verdict (status 0)"),
-        ("fake_passed_2A", "FAIL: expected one leader, got none"),
+        (
+            "fake_passed_2A",
+            "FAIL: the verdict channel carried 1 line(s) without this run's token",
+        ),
+        (
+            "fork_many_2A",
+            "FAIL: process limit (killed past 16 processes)",
+        ),
+        // The hog and the forks are killed by the grader's polling, or, on a starved
+        // machine, the hog by the rlimit backstop.
+        ("fork_memory_2A", "FAIL: memory limit ("),
         ("hang_2A", "FAIL: time limit (killed after 15 s)"),
         ("kill_self_2A", "FAIL: killed by signal 9 (SIGKILL)"),
         (
@@ -221,6 +280,12 @@ fn misbehaving_rafts_score_zero_with_their_reason() {
             "FAIL: output limit (killed past 8 MiB of output)",
         ),
         ("memory_2A", "FAIL: memory limit ("),
+        ("no_election_2A", "FAIL: passed with 0 RPCs"),
+        ("stop_2A", "FAIL: time limit (killed after 15 s)"),
+        (
+            "swap_verdict_2A",
+            "FAIL: the tester refused a verdict: a second run_test in one process",
+        ),
     ];
     let got: Vec<(&str, &str)> = rows
         .iter()
@@ -229,14 +294,17 @@ fn misbehaving_rafts_score_zero_with_their_reason() {
     assert_eq!(got.len(), expected.len(), "{stdout}");
     for ((test, result), (want_test, want)) in got.iter().zip(expected) {
         assert_eq!(*test, want_test, "{stdout}");
-        let matches = match want.strip_suffix('(') {
-            Some(_) => result.starts_with(want),
-            None => *result == want,
-        };
-        assert!(matches, "{test}: {result:?}, not {want:?}\n{stdout}");
+        assert!(
+            result.starts_with(want),
+            "{test}: {result:?}, not {want:?}\n{stdout}"
+        );
     }
-    assert!(stdout.contains("score: 1.00 / 9.00"), "{stdout}");
-    check_reports_agree(&dir, &rows);
+    assert!(stdout.contains("score: 1.00 / 18.00"), "{stdout}");
+    assert!(
+        !stdout.contains(['\r', '\u{1b}']) && !stderr.contains(['\r', '\u{1b}']),
+        "control characters reached the terminal"
+    );
+    check_reports_agree(&dir, &rows, "off");
 
     // Every failing run's output is kept where the table says, within the cap.
     for (test, row) in rows.iter().filter(|(_, r)| r.result != "pass") {
@@ -249,8 +317,10 @@ fn misbehaving_rafts_score_zero_with_their_reason() {
             .map(|m| m.len())
             .unwrap_or_else(|e| panic!("{}: {e}", kept.display()));
         assert!(size < 64 * 1024 + 4096, "{test}: {size} bytes kept");
+        // The table escapes control characters; the kept file has the message as it was.
+        let kept = lab_tools::grade::table::printable(&read(&kept));
         assert!(
-            read(&kept).contains(row.result.trim_start_matches("FAIL: ")),
+            kept.contains(row.result.trim_start_matches("FAIL: ")),
             "{test}"
         );
     }
@@ -259,16 +329,77 @@ fn misbehaving_rafts_score_zero_with_their_reason() {
         chatter.contains("bytes of output elided by the grader"),
         "{chatter}"
     );
+    // The process that left the group was killed once the run ended (the grader is its
+    // subreaper), instead of holding the output open, and is gone now; the grader noted it
+    // (in the escaping run's kept file, unless another run's sweep found it first).
+    assert!(
+        !escaped_sleep_alive(),
+        "the escaped process outlived the grader"
+    );
     let escape = read(&root().join(rows["escape_2A"].kept.as_ref().expect("kept")));
-    assert!(escape.contains("still held its output open"), "{escape}");
+    assert!(!escape.contains("still held its output open"), "{escape}");
     // The fake Passed line is in the output, and counted for nothing.
     let fake = read(&root().join(rows["fake_passed_2A"].kept.as_ref().expect("kept")));
     assert!(fake.contains("... Passed --"), "{fake}");
-    // Its forged verdicts reached the channel, and were ignored.
-    assert!(
-        fake.contains("line(s) without this run's token, ignored"),
-        "{fake}"
+
+    // Links planted at the report's and a kept file's paths were replaced, not followed.
+    assert_eq!(read(&outside.join("precious")), "precious");
+    assert_eq!(
+        std::fs::read_dir(outside.join("elsewhere"))
+            .map(Iterator::count)
+            .ok(),
+        Some(0),
+        "a kept file was written through a link"
     );
+    for planted in [
+        dir.join("results.json"),
+        dir.join("failed").join("abort_2A"),
+    ] {
+        let meta = std::fs::symlink_metadata(&planted).expect("there");
+        assert!(!meta.file_type().is_symlink(), "{}", planted.display());
+    }
+}
+
+/// Whether the escape fixture's `sleep 59.8125` still runs.
+fn escaped_sleep_alive() -> bool {
+    std::fs::read_dir("/proc")
+        .expect("/proc")
+        .flatten()
+        .filter_map(|entry| std::fs::read(entry.path().join("cmdline")).ok())
+        .any(|cmdline| cmdline == b"sleep\x0059.8125\x00")
+}
+
+/// Links at the paths the grader writes, to files and folders outside its own.
+fn plant_links(dir: &Path) -> PathBuf {
+    let outside = fresh_dir("grade-outside");
+    std::fs::create_dir_all(outside.join("elsewhere")).expect("made");
+    std::fs::write(outside.join("precious"), "precious").expect("written");
+    std::fs::create_dir_all(dir.join("failed")).expect("made");
+    let link = std::os::unix::fs::symlink;
+    link(outside.join("precious"), dir.join("results.json")).expect("linked");
+    link(
+        outside.join("elsewhere"),
+        dir.join("failed").join("abort_2A"),
+    )
+    .expect("linked");
+    outside
+}
+
+#[test]
+#[cfg_attr(madsim, ignore = "runs cargo into target/sim")]
+fn a_grade_that_fails_leaves_no_old_report() {
+    let dir = fresh_dir("grade-stale");
+    std::fs::create_dir_all(&dir).expect("made");
+    for report in ["results.json", "junit.xml"] {
+        std::fs::write(dir.join(report), "last time's").expect("written");
+    }
+    let (output, stdout) = grade(&["--parts", "9Z"], &dir);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stdout}\n{stderr}");
+    assert!(stderr.contains("no test of part 9Z"), "{stderr}");
+    for report in ["results.json", "junit.xml"] {
+        assert!(!dir.join(report).exists(), "{report} left in place");
+    }
 }
 
 #[test]

@@ -14,7 +14,7 @@ mod silence;
 mod terms;
 mod votes;
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use lab_runtime::time::Instant;
 
@@ -25,14 +25,26 @@ pub const CHECKS_VAR: &str = "LAB_CHECKS";
 /// Environment variable: `1` makes the tester's warnings fail the test.
 pub const STRICT_VAR: &str = "LAB_STRICT";
 
-/// Whether the safety checks run (`LAB_CHECKS` is not `0`).
+/// Whether the safety checks run (`LAB_CHECKS` is not `0`): the grader's choice under the
+/// grader, else the variable as it was at first use (code that changes the environment later
+/// changes nothing).
 pub fn checks_enabled() -> bool {
-    std::env::var(CHECKS_VAR).map_or(true, |value| value.trim() != "0")
+    static FROM_ENV: OnceLock<bool> = OnceLock::new();
+    match crate::grade::modes() {
+        Some(modes) => modes.checks,
+        None => *FROM_ENV
+            .get_or_init(|| std::env::var(CHECKS_VAR).map_or(true, |value| value.trim() != "0")),
+    }
 }
 
-/// Whether warnings fail the test (`LAB_STRICT` is `1`).
+/// Whether warnings fail the test (`LAB_STRICT` is `1`), read as `checks_enabled` is.
 pub fn strict() -> bool {
-    std::env::var(STRICT_VAR).is_ok_and(|value| value.trim() == "1")
+    static FROM_ENV: OnceLock<bool> = OnceLock::new();
+    match crate::grade::modes() {
+        Some(modes) => modes.strict,
+        None => *FROM_ENV
+            .get_or_init(|| std::env::var(STRICT_VAR).is_ok_and(|value| value.trim() == "1")),
+    }
 }
 
 /// The checks' state for one configuration.

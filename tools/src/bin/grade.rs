@@ -2,15 +2,16 @@
 //! child process scored from a private channel, and writes a table, Gradescope's
 //! results.json and JUnit XML.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use clap::Parser;
 use lab_tools::grade::child::Limits;
+use lab_tools::grade::mode::Mode;
 use lab_tools::grade::outcome::{part_of, RunResult};
 use lab_tools::grade::runner::{self, Plan};
-use lab_tools::grade::{gradescope, junit, table};
+use lab_tools::grade::{files, gradescope, junit, table};
 use lab_tools::stress::build::{self, Target};
 use lab_tools::stress::runner::plan_jobs;
 use lab_tools::stress::select;
@@ -60,9 +61,17 @@ struct Args {
     #[arg(long, value_name = "SECS", default_value_t = 120)]
     time_limit: u64,
 
-    /// Each run's limit on resident memory, in MiB.
+    /// Each run's limit on resident memory, in MiB: its processes' together.
     #[arg(long, value_name = "MIB", default_value_t = 1024)]
     memory_limit: u64,
+
+    /// Each run's limit on its number of processes at once (a Raft needs one).
+    #[arg(long, value_name = "N", default_value_t = 16)]
+    process_limit: usize,
+
+    /// Make the tester's warnings failures (`LAB_STRICT=1`). The safety checks are always on.
+    #[arg(long)]
+    strict: bool,
 
     /// A run that writes more output than this (MiB) is killed and fails.
     #[arg(long, value_name = "MIB", default_value_t = 64)]
@@ -115,8 +124,7 @@ fn run(args: Args) -> Result<bool> {
         features: args.features.clone(),
         sim: args.sim,
     };
-    let (root, binary) = build::build_in_workspace("grade", &target)?;
-    let tests = choose(&select::list(&binary)?, &args.parts)?;
+    let root = build::workspace_root()?;
     let cwd = std::env::current_dir().context("no current directory")?;
     let grade_dir = root.join("target").join("grade");
     let path = |given: &Option<PathBuf>, default: &str| {
@@ -129,7 +137,27 @@ fn run(args: Args) -> Result<bool> {
         path(&args.junit, "junit.xml"),
         path(&args.out, "failed"),
     );
+    // A grader that fails, is killed or freezes must not leave the last grade's reports to
+    // be read as this one's: they go first, and come back whole (renamed into place) at the
+    // end.
+    files::remove(&results_path)?;
+    files::remove(&junit_path)?;
+    eprintln!(
+        "grade: building: cargo {} --no-run",
+        target.cargo_args().join(" ")
+    );
+    let binary = build::build(&root, &target)?;
+    let tests = choose(&select::list(&binary)?, &args.parts)?;
     let first_seed = args.sim.then(|| args.seed.unwrap_or_else(fresh_seed));
+    let jobs_planned = plan_jobs(&tests, args.runs, first_seed);
+    let mode = Mode {
+        sim: args.sim,
+        strict: args.strict,
+        seeds: first_seed.map(|first| {
+            let last = first.wrapping_add(jobs_planned.len().saturating_sub(1) as u64);
+            (first, last)
+        }),
+    };
     let plan = Plan {
         binary,
         root,
@@ -138,33 +166,31 @@ fn run(args: Args) -> Result<bool> {
         limits: Limits {
             time: Duration::from_secs(args.time_limit) + MARGIN,
             memory: args.memory_limit << 20,
+            processes: args.process_limit.max(1),
             output: args.output_limit << 20,
             kept: args.keep << 10,
         },
         jobs,
         log: (!args.log.is_empty()).then(|| args.log.clone()),
+        strict: args.strict,
     };
     eprintln!(
-        "grade: {} test(s) x {} run(s), {jobs} at once, {}",
+        "grade: {} test(s) x {} run(s), {jobs} at once; {}",
         tests.len(),
         args.runs,
-        if args.sim {
-            "simulated time"
-        } else {
-            "real time"
-        }
+        mode.line()
     );
-    let results = runner::run_all(&plan, plan_jobs(&tests, args.runs, first_seed), |r| {
-        let verdict = r
-            .reason
-            .as_deref()
-            .map_or("pass".to_owned(), |why| format!("FAIL: {why}"));
+    let results = runner::run_all(&plan, jobs_planned, |r| {
+        let verdict = r.reason.as_deref().map_or("pass".to_owned(), |why| {
+            format!("FAIL: {}", table::printable(why))
+        });
         eprintln!("grade: {} run {}: {verdict}", r.test, r.run);
     })?;
     // Parts in order, a test's runs together.
     let mut results = results;
     results.sort_by(|a, b| (&a.part, &a.test, a.run).cmp(&(&b.part, &b.test, b.run)));
     print!("\n{}", table::render(&results, args.runs));
+    println!("{}", mode.line());
     let tests_graded = gradescope::by_test(&results);
     let score: f64 = tests_graded
         .iter()
@@ -174,10 +200,10 @@ fn run(args: Args) -> Result<bool> {
         "score: {score:.2} / {:.2}",
         tests_graded.len() as f64 * gradescope::MAX_SCORE
     );
-    let json = serde_json::to_string_pretty(&gradescope::render(&results))
+    let json = serde_json::to_string_pretty(&gradescope::render(&results, &mode))
         .context("cannot render results.json")?;
-    write(&results_path, &json)?;
-    write(&junit_path, &junit::render(&results, args.runs))?;
+    files::replace(&results_path, &json)?;
+    files::replace(&junit_path, &junit::render(&results, args.runs, &mode))?;
     println!(
         "results: {}\njunit:   {}",
         results_path.display(),
@@ -202,13 +228,6 @@ fn choose(tests: &[String], parts: &[String]) -> Result<Vec<String>> {
         .filter(|t| parts.contains(&part_of(t)))
         .cloned()
         .collect())
-}
-
-fn write(path: &Path, text: &str) -> Result<()> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    }
-    std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
 }
 
 /// A seed that differs from one invocation to the next.

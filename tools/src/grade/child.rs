@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 
 use crate::grade::capture::{self, Captured};
+use crate::grade::{group, sweep};
 
 /// Environment variable that names the channel's pipe ends in the child (`READ,WRITE`);
 /// the tester's `grade::FDS_VAR`.
@@ -33,8 +34,10 @@ const VERDICT_CAP: usize = 64 * 1024;
 pub struct Limits {
     /// Wall-clock time from the start, after which the child is killed.
     pub time: Duration,
-    /// Resident memory, in bytes.
+    /// Resident memory of the run's processes together, in bytes.
     pub memory: u64,
+    /// How many processes the run may have at once.
+    pub processes: usize,
     /// Output (stdout and stderr together), in bytes, past which the child is killed.
     pub output: u64,
     /// How much of the output is kept, in bytes.
@@ -49,6 +52,8 @@ pub struct Launch {
     pub test: String,
     pub seed: Option<u64>,
     pub log: Option<String>,
+    /// Whether the tester's warnings fail the test (`LAB_STRICT`); the safety checks are on.
+    pub strict: bool,
 }
 
 /// Why the grader killed a child.
@@ -56,6 +61,7 @@ pub struct Launch {
 pub enum Killed {
     TimeLimit,
     MemoryLimit,
+    ProcessLimit,
     OutputLimit,
 }
 
@@ -77,6 +83,14 @@ pub struct Ended {
     pub output: Captured,
     /// Everything read from the verdict channel.
     pub channel: String,
+    /// How many processes that had left a run's group were killed once this run ended.
+    pub escaped: usize,
+}
+
+/// The handshake the tester reads first on the channel: the token, the one test whose
+/// verdict counts, and the modes (checks on, strictness), fixed for the whole run.
+pub fn handshake(token: &str, launch: &Launch) -> String {
+    format!("{token} {} 1 {}\n", launch.test, u8::from(launch.strict))
 }
 
 /// Runs `launch` under `limits`, telling it `token` through the private channel.
@@ -102,6 +116,9 @@ pub fn run(launch: &Launch, limits: &Limits, token: &str) -> Result<Ended> {
         ])
         .env("CARGO_PKG_NAME", &launch.package)
         .env(FDS_VAR, format!("{},{}", inherited[0], inherited[1]))
+        // Set, not inherited: the grader's own environment decides nothing unreported.
+        .env("LAB_CHECKS", "1")
+        .env("LAB_STRICT", if launch.strict { "1" } else { "0" })
         .env_remove("LAB_SEEDS")
         .env_remove("LAB_WATCHDOG_SECS")
         .stdin(Stdio::null())
@@ -146,16 +163,19 @@ pub fn run(launch: &Launch, limits: &Limits, token: &str) -> Result<Ended> {
         });
     }
     let started = Instant::now();
-    let child = command
-        .spawn()
-        .with_context(|| format!("cannot start {}", launch.binary.display()))?;
+    let child = sweep::start(|| {
+        let child = command.spawn()?;
+        let pid = child.id() as libc::pid_t;
+        Ok((child, pid))
+    })
+    .with_context(|| format!("cannot start {}", launch.binary.display()))?;
     // The parent's copies of the child's ends go, so that the readers see the end.
     drop(command);
     drop((token_read, verdict_write));
     let pid = child.id() as libc::pid_t;
 
     // A child that never reads its token gets a closed pipe, never a blocked grader.
-    let _ = token_write.write_all(format!("{token}\n").as_bytes());
+    let _ = token_write.write_all(handshake(token, launch).as_bytes());
     drop(token_write);
 
     let written = Arc::new(AtomicU64::new(0));
@@ -183,7 +203,11 @@ pub fn run(launch: &Launch, limits: &Limits, token: &str) -> Result<Ended> {
     // Whatever the run left in its group goes too, so that the pipes reach their end.
     // SAFETY: plain syscalls on a group the grader made.
     unsafe { libc::kill(-pid, libc::SIGKILL) };
-    let (status, max_rss) = reap(pid)?;
+    let reaped = reap(pid);
+    sweep::ended(pid);
+    let (status, max_rss) = reaped?;
+    // What left the group is the grader's child now (it is their subreaper): killed too.
+    let escaped = sweep::sweep();
     // Both readers end, unless an escaped process holds a pipe: then what they read so far.
     let deadline = Instant::now() + DRAIN;
     let still_open = (0..2).any(|_| {
@@ -202,6 +226,7 @@ pub fn run(launch: &Launch, limits: &Limits, token: &str) -> Result<Ended> {
         seconds,
         output,
         channel,
+        escaped,
     })
 }
 
@@ -223,11 +248,16 @@ fn watch(
         if exited(pid) {
             return None;
         }
-        let broken = if resident(pid).is_some_and(|rss| rss > limits.memory) {
+        // The whole group: a run that forks shares one limit among its processes.
+        let usage = group::usage(pid);
+        let broken = if usage.processes > limits.processes {
+            Some(Killed::ProcessLimit)
+        } else if usage.resident > limits.memory {
             Some(Killed::MemoryLimit)
         } else if written.load(Ordering::Relaxed) > limits.output {
             Some(Killed::OutputLimit)
         } else if started.elapsed() >= limits.time {
+            // Wall-clock time, the grader's own: a stopped child (SIGSTOP) runs out of it too.
             Some(Killed::TimeLimit)
         } else {
             None
@@ -250,14 +280,6 @@ fn exited(pid: libc::pid_t) -> bool {
     let r = unsafe { libc::waitid(libc::P_PID, pid as libc::id_t, &mut info, flags) };
     // SAFETY: si_pid is set by waitid (0 when the child still runs).
     r == 0 && unsafe { info.si_pid() } != 0
-}
-
-/// The child's resident memory in bytes, from /proc.
-fn resident(pid: libc::pid_t) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
-    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib * 1024)
 }
 
 /// Reaps the child: how it ended, and its peak resident memory in bytes.

@@ -1,6 +1,7 @@
 //! `results.json` in Gradescope's format: one entry per test, scored by the share of its
 //! runs that passed, and the total.
 
+use crate::grade::mode::Mode;
 use crate::grade::outcome::RunResult;
 
 /// Points per test.
@@ -47,8 +48,9 @@ fn output(runs: &[&RunResult]) -> String {
     out
 }
 
-/// The whole `results.json`.
-pub fn render(results: &[RunResult]) -> serde_json::Value {
+/// The whole `results.json`, its mode in the top-level `output` (which Gradescope shows)
+/// and in `extra_data`.
+pub fn render(results: &[RunResult], mode: &Mode) -> serde_json::Value {
     let tests: Vec<serde_json::Value> = by_test(results)
         .iter()
         .map(|runs| {
@@ -63,5 +65,15 @@ pub fn render(results: &[RunResult]) -> serde_json::Value {
         })
         .collect();
     let total: f64 = by_test(results).iter().map(|runs| score(runs)).sum();
-    serde_json::json!({ "score": total, "tests": tests })
+    let properties: serde_json::Map<String, serde_json::Value> = mode
+        .properties()
+        .into_iter()
+        .map(|(name, value)| (name.to_owned(), value.into()))
+        .collect();
+    serde_json::json!({
+        "score": total,
+        "output": mode.line(),
+        "extra_data": { "mode": properties },
+        "tests": tests,
+    })
 }

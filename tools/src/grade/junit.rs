@@ -1,8 +1,9 @@
 //! JUnit XML for CI: a `testsuite` per part, a `testcase` per run, a `failure` with the
 //! reason for each failing run.
 
+use crate::grade::mode::Mode;
 use crate::grade::outcome::RunResult;
-use crate::grade::table::parts;
+use crate::grade::table::{parts, printable};
 
 /// `text` escaped for XML, without the characters XML 1.0 cannot carry.
 fn escape(text: &str) -> String {
@@ -22,8 +23,19 @@ fn escape(text: &str) -> String {
     out
 }
 
-/// The whole report, `runs` runs per test.
-pub fn render(results: &[RunResult], runs: usize) -> String {
+/// The whole report, `runs` runs per test; each suite states the mode in its properties.
+pub fn render(results: &[RunResult], runs: usize, mode: &Mode) -> String {
+    let properties: String = mode
+        .properties()
+        .iter()
+        .map(|(name, value)| {
+            format!(
+                "      <property name=\"{}\" value=\"{}\"/>\n",
+                escape(name),
+                escape(value)
+            )
+        })
+        .collect();
     let failures = results.iter().filter(|r| !r.passed).count();
     let seconds: f64 = results.iter().map(|r| r.seconds).sum();
     let mut out = format!(
@@ -38,6 +50,9 @@ pub fn render(results: &[RunResult], runs: usize) -> String {
             of_part.len(),
             of_part.iter().filter(|r| !r.passed).count(),
             of_part.iter().map(|r| r.seconds).sum::<f64>()
+        ));
+        out.push_str(&format!(
+            "    <properties>\n{properties}    </properties>\n"
         ));
         for result in of_part {
             let name = if runs > 1 {
@@ -61,7 +76,8 @@ pub fn render(results: &[RunResult], runs: usize) -> String {
                         .unwrap_or_default();
                     out.push_str(&format!(
                         ">\n      <failure message=\"{}\">{}</failure>\n    </testcase>\n",
-                        escape(reason),
+                        // As the table shows it: an attribute cannot carry control characters.
+                        escape(&printable(reason)),
                         escape(&kept)
                     ));
                 }

@@ -3,9 +3,13 @@
 
 pub mod capture;
 pub mod child;
+pub mod files;
 pub mod gradescope;
+pub mod group;
 pub mod junit;
+pub mod mode;
 pub mod outcome;
 pub mod runner;
+pub mod sweep;
 pub mod table;
 pub mod verdict;

@@ -30,26 +30,28 @@ pub fn part_of(test: &str) -> String {
         .map_or_else(|| "-".to_owned(), |(_, part)| part.to_owned())
 }
 
-/// Scores a run: passed only with a passing verdict that carries the token, from a
-/// process that then exited with status 0 of its own accord.
+/// Scores a run: passed only with the one verdict the channel may carry, passing, from a
+/// process that then exited with status 0 of its own accord, under the modes asked for
+/// (`strict`; the checks on), with figures an honest run can give.
 pub fn score(
     test: &str,
     token: &str,
     ended: &Ended,
     limits: &Limits,
+    strict: bool,
 ) -> (bool, Option<String>, Option<Verdict>) {
-    let found = verdict::find(&ended.channel, token, test);
-    let verdict = found.as_ref().ok().cloned().flatten();
+    let found = verdict::read(&ended.channel, token, test);
+    let verdict = found.clone().ok().flatten();
     let reason = match (ended.killed, &found) {
         (Some(killed), _) => Some(killed_reason(killed, limits)),
-        (None, Err(error)) => Some(format!("{error:#}")),
+        (None, Err(error)) => Some(error.clone()),
         (None, Ok(found)) => match (found, ended.status) {
             (_, Status::Signaled(signal)) if ended.max_rss > limits.memory => Some(format!(
                 "memory limit ({} MiB resident at most, over {} MiB; then killed by signal {signal})",
                 ended.max_rss >> 20,
                 limits.memory >> 20
             )),
-            (Some(v), Status::Exited(0)) if v.passed => None,
+            (Some(v), Status::Exited(0)) if v.passed => implausible(v, strict),
             (Some(v), _) if !v.passed => Some(first_line(&v.message)),
             (Some(_), Status::Exited(code)) => Some(format!(
                 "the test passed, but then its process exited with status {code}"
@@ -67,6 +69,33 @@ pub fn score(
     (reason.is_none(), reason, verdict)
 }
 
+/// Why a passing verdict cannot stand: modes other than those asked for, or figures no
+/// honest run gives. Every test of lab 2 waits for an elected leader, and no Raft wins an
+/// election without sending RPCs.
+fn implausible(v: &Verdict, strict: bool) -> Option<String> {
+    if !v.checks {
+        Some("the test passed with the safety checks off".to_owned())
+    } else if v.strict != strict {
+        Some(format!(
+            "the test passed with strict mode {}, not {} as asked",
+            on_off(v.strict),
+            on_off(strict)
+        ))
+    } else if v.rpcs == 0 {
+        Some("passed with 0 RPCs, which no honest run gives: a leader is elected with RPCs".into())
+    } else {
+        None
+    }
+}
+
+fn on_off(flag: bool) -> &'static str {
+    if flag {
+        "on"
+    } else {
+        "off"
+    }
+}
+
 fn killed_reason(killed: Killed, limits: &Limits) -> String {
     match killed {
         Killed::TimeLimit => format!(
@@ -77,6 +106,9 @@ fn killed_reason(killed: Killed, limits: &Limits) -> String {
             "memory limit (killed past {} MiB resident)",
             limits.memory >> 20
         ),
+        Killed::ProcessLimit => {
+            format!("process limit (killed past {} processes)", limits.processes)
+        }
         Killed::OutputLimit => format!(
             "output limit (killed past {} MiB of output)",
             limits.output >> 20
@@ -129,6 +161,7 @@ mod tests {
     const LIMITS: Limits = Limits {
         time: Duration::from_secs(125),
         memory: 1 << 30,
+        processes: 16,
         output: 64 << 20,
         kept: 1 << 20,
     };
@@ -141,24 +174,37 @@ mod tests {
             seconds: 1.0,
             output: Captured::default(),
             channel: channel.to_owned(),
+            escaped: 0,
         }
     }
 
     fn line(token: &str, outcome: &str) -> String {
         format!(
-            r#"{{"token":"{token}","test":"t_2A","outcome":"{outcome}","message":"boom\nmore","seconds":1.0,"peers":3,"rpcs":1,"bytes":1,"commands":0,"warnings":0}}"#
+            r#"{{"token":"{token}","test":"t_2A","outcome":"{outcome}","message":"boom\nmore","seconds":1.0,"peers":3,"rpcs":1,"bytes":1,"commands":0,"warnings":0,"checks":true,"strict":false}}"#
         )
     }
 
     #[test]
     fn reasons() {
         let pass = line("k", "passed");
-        let reason = |e: &Ended| score("t_2A", "k", e, &LIMITS).1;
+        let reason = |e: &Ended| score("t_2A", "k", e, &LIMITS, false).1;
         assert_eq!(reason(&ended(Status::Exited(0), &pass)), None);
         assert_eq!(
-            reason(&ended(Status::Exited(0), &line("forged", "passed"))).as_deref(),
+            reason(&ended(Status::Exited(0), "")).as_deref(),
             Some("exited without a verdict (status 0)")
         );
+        assert_eq!(
+            reason(&ended(Status::Exited(0), &line("forged", "passed"))).as_deref(),
+            Some("the verdict channel carried 1 line(s) without this run's token")
+        );
+        let silent = pass.replace(r#""rpcs":1"#, r#""rpcs":0"#);
+        assert!(reason(&ended(Status::Exited(0), &silent)).is_some_and(|r| r.contains("0 RPCs")));
+        let unchecked = pass.replace(r#""checks":true"#, r#""checks":false"#);
+        assert!(
+            reason(&ended(Status::Exited(0), &unchecked)).is_some_and(|r| r.contains("checks off"))
+        );
+        let strict = pass.replace(r#""strict":false"#, r#""strict":true"#);
+        assert!(reason(&ended(Status::Exited(0), &strict)).is_some_and(|r| r.contains("strict")));
         assert_eq!(
             reason(&ended(Status::Exited(101), &line("k", "failed"))).as_deref(),
             Some("boom")

@@ -8,7 +8,9 @@ use std::sync::{Mutex, PoisonError};
 use anyhow::{Context, Result};
 
 use crate::grade::child::{self, Launch, Limits};
+use crate::grade::files;
 use crate::grade::outcome::{self, RunResult};
+use crate::grade::sweep;
 use crate::grade::verdict;
 use crate::stress::runner::Job;
 
@@ -23,6 +25,8 @@ pub struct Plan {
     pub jobs: usize,
     /// `LAB_LOG` for the runs, so that a failing run's kept output has its log.
     pub log: Option<String>,
+    /// Whether the tester's warnings fail the test.
+    pub strict: bool,
 }
 
 /// Runs every job and returns the results in the jobs' order; `done` hears of each as it
@@ -32,6 +36,8 @@ pub fn run_all(
     jobs: Vec<Job>,
     done: impl Fn(&RunResult) + Sync,
 ) -> Result<Vec<RunResult>> {
+    // Processes that leave a run's group come back to the grader, to be killed.
+    sweep::become_subreaper().context("cannot make the grader a child subreaper")?;
     let queue = Mutex::new(jobs.into_iter().enumerate().collect::<VecDeque<_>>());
     let results = Mutex::new(Vec::new());
     std::thread::scope(|scope| {
@@ -63,6 +69,8 @@ pub fn run_all(
         }
         Ok::<(), anyhow::Error>(())
     })?;
+    // Whatever a run left behind and no run's sweep found yet.
+    sweep::sweep();
     let mut results = results.into_inner().unwrap_or_else(PoisonError::into_inner);
     results.sort_by_key(|(index, _)| *index);
     Ok(results.into_iter().map(|(_, result)| result).collect())
@@ -77,19 +85,20 @@ fn run_one(plan: &Plan, job: &Job) -> Result<RunResult> {
         test: job.test.clone(),
         seed: job.seed,
         log: plan.log.clone(),
+        strict: plan.strict,
     };
     let ended = child::run(&launch, &plan.limits, &token)
         .with_context(|| format!("cannot run {} (run {})", job.test, job.run))?;
-    let (passed, reason, verdict) = outcome::score(&job.test, &token, &ended, &plan.limits);
+    let (passed, reason, verdict) =
+        outcome::score(&job.test, &token, &ended, &plan.limits, plan.strict);
     let kept = match &reason {
         None => None,
         Some(reason) => {
-            let forged = verdict::untokened_lines(&ended.channel, &token);
             let mut header = format!("grade: {} run {} failed: {reason}\n", job.test, job.run);
-            if forged > 0 {
+            if ended.escaped > 0 {
                 header.push_str(&format!(
-                    "grade: the verdict channel carried {forged} line(s) without this run's \
-                     token, ignored\n"
+                    "grade: killed {} process(es) that had left a run's process group\n",
+                    ended.escaped
                 ));
             }
             Some(keep(plan, job, &header, &ended.output.text())?)
@@ -114,15 +123,17 @@ fn run_one(plan: &Plan, job: &Job) -> Result<RunResult> {
 
 /// Writes a failing run's header and output to `out/<test>/run-N[-seed-S].log`.
 fn keep(plan: &Plan, job: &Job, header: &str, output: &str) -> Result<PathBuf> {
+    // Neither the folder of kept output nor the test's may be a link planted there.
+    files::own_dir(&plan.out)?;
     let dir = plan.out.join(&job.test);
-    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    files::own_dir(&dir)?;
     let name = match job.seed {
         Some(seed) => format!("run-{}-seed-{seed}.log", job.run),
         None => format!("run-{}.log", job.run),
     };
     let path = dir.join(name);
     let text = format!("{header}\n{output}");
-    std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+    files::create_new(&path, &text)?;
     Ok(relative(&path))
 }
 

@@ -88,6 +88,20 @@ pub fn parts(results: &[RunResult]) -> Vec<String> {
     parts
 }
 
+/// `text` with its control characters escaped (`\r` as `\\r`, ESC as `\\u{1b}`): a
+/// failure message must not move the terminal's cursor or restyle the table.
+pub fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 /// The whole table as text, `runs` runs per test.
 pub fn render(results: &[RunResult], runs: usize) -> String {
     let mut rows: Vec<Vec<String>> = vec![HEADER.map(str::to_owned).to_vec()];
@@ -97,7 +111,11 @@ pub fn render(results: &[RunResult], runs: usize) -> String {
             gaps.push(rows.len());
         }
         let of_part: Vec<&RunResult> = results.iter().filter(|r| r.part == part).collect();
-        rows.extend(of_part.iter().map(|r| cells(r, runs)));
+        rows.extend(
+            of_part
+                .iter()
+                .map(|r| cells(r, runs).iter().map(|c| printable(c)).collect()),
+        );
         rules.push(rows.len());
         rows.push(totals(&part, &of_part));
     }
@@ -156,6 +174,17 @@ mod tests {
             }),
             kept: reason.map(|_| "k.log".into()),
         }
+    }
+
+    #[test]
+    fn control_characters_cannot_redraw_the_table() {
+        let forged = "boom\r2A  x_2A  pass\u{1b}[2K\u{1b}[1A";
+        let table = render(&[result("a_2A", Some(forged), 0)], 1);
+        assert!(!table.contains(['\r', '\u{1b}']), "{table:?}");
+        assert!(
+            table.contains("FAIL: boom\\r2A  x_2A  pass\\u{1b}[2K"),
+            "{table}"
+        );
     }
 
     #[test]
