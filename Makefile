@@ -81,7 +81,7 @@ lint: ## rustfmt and clippy (warnings denied), in both modes
 # --no-fail-fast: one failing test binary must not hide the others' results.
 test: ## All tests of all crates (all of lab 2 included), in real time (SIM=1: as test-sim)
 	$(check_sim)$(call count,LAB_SEEDS)
-	$(cargo_for_sim) test --workspace --no-fail-fast $(target_dir_for_sim)
+	$(strip $(cargo_for_sim) test --workspace --no-fail-fast $(target_dir_for_sim))
 
 test-sim: ## All tests of all crates, in simulated time (one random seed; LAB_SEED=n to choose)
 	$(call count,LAB_SEEDS)
@@ -90,7 +90,7 @@ test-sim: ## All tests of all crates, in simulated time (one random seed; LAB_SE
 # Static pattern rules: make skips implicit rules for phony targets.
 $(addprefix test-,$(all_parts)): test-%: ## Raft part 2x in real time, as the Go lab runs it (SIM=1: as test-2x-sim)
 	$(check_sim)$(call count,LAB_SEEDS)
-	$(cargo_for_sim) test -p raft $(target_dir_for_sim) $(call tag,$*)
+	$(strip $(cargo_for_sim) test -p raft $(target_dir_for_sim) $(call tag,$*))
 
 $(addsuffix -sim,$(addprefix test-,$(all_parts))): test-%-sim: ## Raft part 2x in simulated time
 	$(call count,LAB_SEEDS)
@@ -115,7 +115,7 @@ stress: ## Run tests many times in parallel: make stress TESTS=2A [RUNS=10] [SIM
 
 grade: ## Grade lab 2: make grade [PARTS=2A,2B] [RUNS=1] [SIM=1] [JOBS=n]; writes target/grade/
 	$(check_sim)$(call count,RUNS)$(call count,JOBS)
-	$(CARGO) run -q -p lab-tools --bin grade -- $(strip $(if $(PARTS),--parts $(PARTS)) $(if $(sim_on),--sim) \
+	$(CARGO) run -q -p lab-tools --bin grade $(strip -- $(if $(PARTS),--parts $(PARTS)) $(if $(sim_on),--sim) \
 		$(if $(RUNS),-n $(RUNS)) $(if $(JOBS),-j $(JOBS)))
 
 logs: ## A run's log as columns per peer: make logs FILE=log.txt [HTML=out.html for the timeline page]
