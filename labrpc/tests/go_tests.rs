@@ -4,7 +4,7 @@ mod junk;
 
 use std::sync::Arc;
 
-use junk::{assert_took_at_most, junk_network, JunkArgs, JunkReply, JunkServer};
+use junk::{assert_took_at_most, junk_network, within, JunkArgs, JunkReply, JunkServer};
 use lab_runtime::run_test;
 use lab_runtime::task::spawn;
 use lab_runtime::time::{sleep, timeout, Duration, Instant};
@@ -262,7 +262,7 @@ fn killed() {
         );
 
         net.delete_server("server99");
-        match timeout(Duration::from_millis(100), &mut call).await {
+        match timeout(within(Duration::from_millis(100)), &mut call).await {
             Ok(reply) => assert_eq!(
                 reply.expect("the call panicked"),
                 Err(CallError::NoReply),
