@@ -123,7 +123,7 @@ logs: ## A run's log as columns per peer: make logs FILE=log.txt [HTML=out.html 
 	$(CARGO) run -q -p lab-tools --bin logs -- $(strip $(if $(HTML),--html $(HTML)) $(FILE))
 
 determinism: ## Run lab 2 twice in simulation from one seed (SEED=n) and compare the Passed lines
-	$(call whole_number,SEED)
+	$(call whole_number,SEED)$(call count,LAB_SEEDS)
 	scripts/same-seed-twice $(SEED)
 
 bench: ## Benchmarks: labrpc calls per second; Raft in real and simulated time
