@@ -1,74 +1,129 @@
-# The lab's commands. `make help` lists them.
+# The lab's commands. `make help` lists them, from the `##` comments below.
+#
+# The variables a user sets (SIM=1, PARTS=2A,2B, ...) are in capitals and listed by `##var`
+# comments; the Makefile's own are in lower case. A variable given on make's command line
+# replaces every assignment of that name in the Makefile, so the two must never share a name.
 #
 # Simulated runs are built with `--cfg madsim` into their own target directory, so that the
 # real-time and simulated builds keep their caches side by side.
 
+##var SIM=1         simulated time for test, test-2x, grade and stress (SIM=0 or unset: real time)
+##var PARTS=2A,2B   the parts grade grades (default: all four)
+##var RUNS=n        runs of each test for grade (default 1) and stress (default 10)
+##var JOBS=n        runs at once for grade and stress (default: the tool's)
+##var TESTS=2A      the tests stress runs: names or parts of names, as cargo test filters them
+##var TEST=name     the test replay replays, by its exact name
+##var SEED=n        the seed of replay and determinism (default 1)
+##var SEEDS=n       seeds in a row for seeds-2x and seeds (default 500 for 2A, 2B; 300 for 2C, 2D)
+##var PKG=crate     the package replay finds TEST in (default raft)
+##var FILE=log.txt  the log logs reads; HTML=out.html writes the timeline page instead
+##var CARGO=cargo   the cargo to run
+
 CARGO ?= cargo
-SIM := RUSTFLAGS="--cfg madsim" $(CARGO)
-SIM_DIR := --target-dir target/sim
 SEED ?= 1
 PKG ?= raft
-PARTS := 2a 2b 2c 2d
-# How many seeds `make seeds-2x` runs by default, per part.
-SEEDS_2a ?= 500
-SEEDS_2b ?= 500
-SEEDS_2c ?= 300
-SEEDS_2d ?= 300
+
+sim_cargo := RUSTFLAGS="--cfg madsim" $(CARGO)
+sim_target_dir := --target-dir target/sim
+all_parts := 2a 2b 2c 2d
+# How many seeds `make seeds-2x` runs unless SEEDS says, per part.
+default_seeds_2a := 500
+default_seeds_2b := 500
+default_seeds_2c := 300
+default_seeds_2d := 300
 
 # The part's tag as the test names carry it: 2a -> 2A.
 tag = $(shell echo $(1) | tr a-z A-Z)
 
-.PHONY: help check lint test test-sim seeds replay determinism bench stress logs grade \
-	$(addprefix test-,$(PARTS)) $(addsuffix -sim,$(addprefix test-,$(PARTS))) \
-	$(addprefix seeds-,$(PARTS))
+# Checks of the user's variables, expanded first in a recipe, so that a wrong value stops
+# make (`make -n` too) before cargo runs, and only for targets that use the variable.
+# $(call digits_removed,TEXT): TEXT without its digits.
+digits_removed = $(subst 0,,$(subst 1,,$(subst 2,,$(subst 3,,$(subst 4,,$(subst 5,,$(subst \
+	6,,$(subst 7,,$(subst 8,,$(subst 9,,$(1)))))))))))
+# $(call whole_number,NAME): stops make unless the variable NAME is unset or a whole number.
+whole_number = $(if $(value $(1)),$(if $(or $(word 2,$($(1))),$(call digits_removed,$($(1)))),\
+	$(error $(1) must be a whole number, not '$($(1))')))
+# $(call count,NAME): stops make unless the variable NAME is unset or a whole number above 0
+# (LAB_SEEDS=0 would run one seed, RUNS=0 nothing).
+count = $(call whole_number,$(1))$(if $(value $(1)),$(if $(subst 0,,$($(1))),,\
+	$(error $(1) must be at least 1, not '$($(1))')))
+# $(call required,NAME,EXAMPLE): stops make unless the variable NAME is set.
+required = $(if $(value $(1)),,$(error $@ needs $(1), e.g. make $(2)))
+check_sim = $(if $(filter-out 0 1,$(SIM)),$(error SIM must be 1 (simulated time) or 0, not '$(SIM)'))
+sim_on = $(filter 1,$(SIM))
+# The cargo that builds in the clock SIM chooses, and that build's target directory.
+cargo_for_sim = $(if $(sim_on),$(sim_cargo),$(CARGO))
+target_dir_for_sim = $(if $(sim_on),$(sim_target_dir))
 
-help: ## List the targets
-	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
-	@grep -hE '^\$$.*: [a-z%-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^[^:]*: ([a-z%-]+):/\1:/; s/%/2x/' | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
-	@echo "  (2x is one of: $(PARTS))"
+.PHONY: help check check-readme lint test test-sim seeds replay determinism bench stress logs \
+	grade $(addprefix test-,$(all_parts)) $(addsuffix -sim,$(addprefix test-,$(all_parts))) \
+	$(addprefix seeds-,$(all_parts))
 
-check: lint test test-sim determinism ## Everything CI runs: lints, all tests in real and simulated time, determinism
+help: ## List the targets and the variables they take
+	@echo "Targets:"
+	@sed -nE 's/^([a-z0-9-]+):.*## (.*)/\1\t\2/p; s/^\$$.*: ([a-z%-]+):.*## (.*)/\1\t\2/p' \
+		$(MAKEFILE_LIST) | sed 's/%/2x/' | awk -F'\t' '{printf "  make %-15s %s\n", $$1, $$2}'
+	@echo "  (2x is one of: $(all_parts))"
+	@echo "Variables, on the command line (make grade PARTS=2A SIM=1):"
+	@sed -nE 's/^##var (.*)/  \1/p' $(MAKEFILE_LIST)
+
+check: lint test test-sim determinism check-readme ## Everything CI runs: lints, all tests in both clocks, determinism, the README's examples
 	@echo "check: all passed"
+
+check-readme: ## Run the README's examples and compare their output with the README's
+	scripts/check-readme
 
 lint: ## rustfmt and clippy (warnings denied), in both modes
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
-	$(SIM) clippy --workspace --all-targets $(SIM_DIR) -- -D warnings
+	$(sim_cargo) clippy --workspace --all-targets $(sim_target_dir) -- -D warnings
 
-test: ## All tests of all crates (all of lab 2 included), in real time
-	$(CARGO) test --workspace
+# --no-fail-fast: one failing test binary must not hide the others' results.
+test: ## All tests of all crates (all of lab 2 included), in real time (SIM=1: as test-sim)
+	$(check_sim)$(call count,LAB_SEEDS)
+	$(strip $(cargo_for_sim) test --workspace --no-fail-fast $(target_dir_for_sim))
 
 test-sim: ## All tests of all crates, in simulated time (one random seed; LAB_SEED=n to choose)
-	$(SIM) test --workspace $(SIM_DIR)
+	$(call count,LAB_SEEDS)
+	$(sim_cargo) test --workspace --no-fail-fast $(sim_target_dir)
 
 # Static pattern rules: make skips implicit rules for phony targets.
-$(addprefix test-,$(PARTS)): test-%: ## Raft part 2x in real time, as the Go lab runs it (e.g. make test-2b)
-	$(CARGO) test -p raft $(call tag,$*)
+$(addprefix test-,$(all_parts)): test-%: ## Raft part 2x in real time, as the Go lab runs it (SIM=1: as test-2x-sim)
+	$(check_sim)$(call count,LAB_SEEDS)
+	$(strip $(cargo_for_sim) test -p raft $(target_dir_for_sim) $(call tag,$*))
 
-$(addsuffix -sim,$(addprefix test-,$(PARTS))): test-%-sim: ## Raft part 2x in simulated time
-	$(SIM) test -p raft $(SIM_DIR) $(call tag,$*)
+$(addsuffix -sim,$(addprefix test-,$(all_parts))): test-%-sim: ## Raft part 2x in simulated time
+	$(call count,LAB_SEEDS)
+	$(sim_cargo) test -p raft $(sim_target_dir) $(call tag,$*)
 
-$(addprefix seeds-,$(PARTS)): seeds-%: ## Part 2x in simulated time for SEEDS seeds in a row (release build)
-	LAB_SEEDS=$(or $(SEEDS),$(SEEDS_$*)) $(SIM) test --release -p raft $(SIM_DIR) $(call tag,$*)
+$(addprefix seeds-,$(all_parts)): seeds-%: ## Part 2x in simulated time for SEEDS seeds in a row (release build)
+	$(call count,SEEDS)
+	LAB_SEEDS=$(or $(SEEDS),$(default_seeds_$*)) $(sim_cargo) test --release -p raft $(sim_target_dir) $(call tag,$*)
 
-seeds: $(addprefix seeds-,$(PARTS)) ## Every part over many seeds (SEEDS=n for all parts)
+seeds: $(addprefix seeds-,$(all_parts)) ## Every part over many seeds (SEEDS=n for all parts)
 
+# One seed exactly, whatever LAB_SEEDS the environment holds; scripts/replay refuses a name
+# that is not one of PKG's tests (cargo would run none and pass).
 replay: ## Replay one simulated test: make replay TEST=initial_election_2A SEED=42 [PKG=raft]
-	@test -n "$(TEST)" || { echo "make replay: name the test, e.g. make replay TEST=initial_election_2A SEED=42"; exit 2; }
-	LAB_SEED=$(SEED) $(SIM) test -p $(PKG) $(SIM_DIR) -- --exact $(TEST) --nocapture
+	$(call required,TEST,replay TEST=initial_election_2A SEED=42)$(call whole_number,SEED)
+	scripts/replay $(PKG) $(TEST) $(SEED)
 
-stress: ## Run tests many times in parallel: make stress TESTS=2A [RUNS=20] [SIM=1] [JOBS=4]
-	@test -n "$(TESTS)" || { echo "make stress: name the tests, e.g. make stress TESTS=2A SIM=1 RUNS=100"; exit 2; }
-	$(CARGO) run -q -p lab-tools --bin stress -- $(if $(SIM),--sim) -n $(or $(RUNS),10) $(if $(JOBS),-j $(JOBS)) $(TESTS)
+stress: ## Run tests many times in parallel: make stress TESTS=2A [RUNS=10] [SIM=1] [JOBS=n]
+	$(call required,TESTS,stress TESTS=2A SIM=1 RUNS=100)$(check_sim)$(call count,RUNS)$(call count,JOBS)
+	$(CARGO) run -q -p lab-tools --bin stress -- $(strip $(if $(sim_on),--sim) $(if $(RUNS),-n $(RUNS)) \
+		$(if $(JOBS),-j $(JOBS)) $(TESTS))
 
 grade: ## Grade lab 2: make grade [PARTS=2A,2B] [RUNS=1] [SIM=1] [JOBS=n]; writes target/grade/
-	$(CARGO) run -q -p lab-tools --bin grade -- $(if $(PARTS),--parts $(PARTS)) $(if $(SIM),--sim) -n $(or $(RUNS),1) $(if $(JOBS),-j $(JOBS))
+	$(check_sim)$(call count,RUNS)$(call count,JOBS)
+	$(CARGO) run -q -p lab-tools --bin grade $(strip -- $(if $(PARTS),--parts $(PARTS)) $(if $(sim_on),--sim) \
+		$(if $(RUNS),-n $(RUNS)) $(if $(JOBS),-j $(JOBS)))
 
 logs: ## A run's log as columns per peer: make logs FILE=log.txt [HTML=out.html for the timeline page]
-	@test -n "$(FILE)" || { echo "make logs: name the log, e.g. make logs FILE=target/stress/re_election_2A/run-3-seed-7-debug.log"; exit 2; }
-	$(CARGO) run -q -p lab-tools --bin logs -- $(if $(HTML),--html $(HTML)) $(FILE)
+	$(call required,FILE,logs FILE=target/stress/re_election_2A/run-3-seed-7-debug.log)
+	$(CARGO) run -q -p lab-tools --bin logs -- $(strip $(if $(HTML),--html $(HTML)) $(FILE))
 
-determinism: ## Run lab 2 twice in simulation from one seed and compare the Passed lines
+determinism: ## Run lab 2 twice in simulation from one seed (SEED=n) and compare the Passed lines
+	$(call whole_number,SEED)$(call count,LAB_SEEDS)
 	scripts/same-seed-twice $(SEED)
 
 bench: ## Benchmarks: labrpc calls per second; Raft in real and simulated time

@@ -4,7 +4,7 @@ mod junk;
 
 use std::sync::Arc;
 
-use junk::{junk_network, JunkArgs, JunkReply, JunkServer};
+use junk::{assert_took_at_most, junk_network, within, JunkArgs, JunkReply, JunkServer};
 use lab_runtime::run_test;
 use lab_runtime::task::spawn;
 use lab_runtime::time::{sleep, timeout, Duration, Instant};
@@ -226,10 +226,12 @@ fn regression1() {
         net.enable("c", true);
         let reply: String = e.call("JunkServer.Handler2", &99i64).await.unwrap();
         assert_eq!(reply, "handler2-99");
-        let took = t0.elapsed();
-        assert!(
-            took <= Duration::from_millis(30),
-            "RPC took too long ({took:?}) after enable"
+        // Go's bound, 30 ms of wall-clock time, checked in simulation only: load alone can
+        // break it in real time.
+        assert_took_at_most(
+            "the first RPC after enable",
+            t0.elapsed(),
+            Duration::from_millis(30),
         );
 
         for call in delayed {
@@ -260,7 +262,7 @@ fn killed() {
         );
 
         net.delete_server("server99");
-        match timeout(Duration::from_millis(100), &mut call).await {
+        match timeout(within(Duration::from_millis(100)), &mut call).await {
             Ok(reply) => assert_eq!(
                 reply.expect("the call panicked"),
                 Err(CallError::NoReply),

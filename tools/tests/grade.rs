@@ -8,6 +8,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use lab_tools::stress::build::DEBUG_BUILD_VARIABLE;
+
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
@@ -25,6 +27,9 @@ fn fresh_dir(name: &str) -> PathBuf {
 fn grade(args: &[&str], dir: &Path) -> (Output, String) {
     let output = Command::new(env!("CARGO_BIN_EXE_grade"))
         .current_dir(root())
+        // A debug build: the one `make test-sim` makes in target/sim, not one more release
+        // build of every crate.
+        .env(DEBUG_BUILD_VARIABLE, "1")
         .args(["--sim", "--seed", "1", "-j", "2"])
         .args(args)
         .arg("--results")

@@ -7,6 +7,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use lab_tools::stress::build::DEBUG_BUILD_VARIABLE;
+
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
@@ -17,6 +19,9 @@ fn root() -> PathBuf {
 fn stress(args: &[&str], out: &Path) -> (Output, String) {
     let output = Command::new(env!("CARGO_BIN_EXE_stress"))
         .current_dir(root())
+        // A debug build: the one `make test-sim` makes in target/sim, not one more release
+        // build of every crate.
+        .env(DEBUG_BUILD_VARIABLE, "1")
         .args(args)
         .arg("--out")
         .arg(out)

@@ -5,6 +5,15 @@ use std::process::{Command, Stdio};
 
 use anyhow::{bail, Context, Result};
 
+/// Set (to anything but `0`) to build simulated test binaries without `--release`. The
+/// tools' own tests set it, so that they share the debug build in target/sim with
+/// `make test-sim` instead of building every crate once more, with optimizations.
+pub const DEBUG_BUILD_VARIABLE: &str = "LAB_TOOLS_DEBUG_BUILD";
+
+fn debug_build() -> bool {
+    std::env::var_os(DEBUG_BUILD_VARIABLE).is_some_and(|value| value != "0")
+}
+
 /// What to build: a test target of a package, in real time or in simulation.
 #[derive(Debug, Clone)]
 pub struct Target {
@@ -25,7 +34,10 @@ impl Target {
             args.extend(["--features".to_owned(), features.clone()]);
         }
         if self.sim {
-            args.extend(["--release", "--target-dir", "target/sim"].map(str::to_owned));
+            if !debug_build() {
+                args.push("--release".to_owned());
+            }
+            args.extend(["--target-dir", "target/sim"].map(str::to_owned));
         }
         args
     }
