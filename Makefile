@@ -25,15 +25,17 @@ PKG ?= raft
 
 sim_cargo := RUSTFLAGS="--cfg madsim" $(CARGO)
 sim_target_dir := --target-dir target/sim
-all_parts := 2a 2b 2c 2d
+# Go's four parts, and the tester's own tests beyond Go's (`*_extra`).
+all_parts := 2a 2b 2c 2d extra
 # How many seeds `make seeds-2x` runs unless SEEDS says, per part.
 default_seeds_2a := 500
 default_seeds_2b := 500
 default_seeds_2c := 300
 default_seeds_2d := 300
+default_seeds_extra := 300
 
-# The part's tag as the test names carry it: 2a -> 2A.
-tag = $(shell echo $(1) | tr a-z A-Z)
+# The part's tag as the test names carry it: 2a -> 2A; extra stays extra.
+tag = $(if $(filter extra,$(1)),extra,$(shell echo $(1) | tr a-z A-Z))
 
 # Checks of the user's variables, expanded first in a recipe, so that a wrong value stops
 # make (`make -n` too) before cargo runs, and only for targets that use the variable.
@@ -55,7 +57,7 @@ sim_on = $(filter 1,$(SIM))
 cargo_for_sim = $(if $(sim_on),$(sim_cargo),$(CARGO))
 target_dir_for_sim = $(if $(sim_on),$(sim_target_dir))
 
-.PHONY: help check check-readme lint test test-sim seeds replay determinism bench stress logs \
+.PHONY: help check check-readme lint mutants test test-sim seeds replay determinism bench stress logs \
 	grade $(addprefix test-,$(all_parts)) $(addsuffix -sim,$(addprefix test-,$(all_parts))) \
 	$(addprefix seeds-,$(all_parts))
 
@@ -67,7 +69,7 @@ help: ## List the targets and the variables they take
 	@echo "Variables, on the command line (make grade PARTS=2A SIM=1):"
 	@sed -nE 's/^##var (.*)/  \1/p' $(MAKEFILE_LIST)
 
-check: lint test test-sim determinism check-readme ## Everything CI runs: lints, all tests in both clocks, determinism, the README's examples
+check: lint test test-sim mutants determinism check-readme ## Everything CI runs: lints, all tests in both clocks, the mutants, determinism, the README's examples
 	@echo "check: all passed"
 
 check-readme: ## Run the README's examples and compare their output with the README's
@@ -75,8 +77,11 @@ check-readme: ## Run the README's examples and compare their output with the REA
 
 lint: ## rustfmt and clippy (warnings denied), in both modes
 	$(CARGO) fmt --all -- --check
-	$(CARGO) clippy --workspace --all-targets -- -D warnings
-	$(sim_cargo) clippy --workspace --all-targets $(sim_target_dir) -- -D warnings
+	$(CARGO) clippy --workspace --all-targets --features raft/mutants -- -D warnings
+	$(sim_cargo) clippy --workspace --all-targets --features raft/mutants $(sim_target_dir) -- -D warnings
+
+mutants: ## Classic Raft bugs (raft/src/mutants.rs): Go's tests miss each, the tester's checks and extra tests catch each
+	$(sim_cargo) test -p raft --features mutants --test mutants $(sim_target_dir)
 
 # --no-fail-fast: one failing test binary must not hide the others' results.
 test: ## All tests of all crates (all of lab 2 included), in real time (SIM=1: as test-sim)
@@ -88,7 +93,7 @@ test-sim: ## All tests of all crates, in simulated time (one random seed; LAB_SE
 	$(sim_cargo) test --workspace --no-fail-fast $(sim_target_dir)
 
 # Static pattern rules: make skips implicit rules for phony targets.
-$(addprefix test-,$(all_parts)): test-%: ## Raft part 2x in real time, as the Go lab runs it (SIM=1: as test-2x-sim)
+$(addprefix test-,$(all_parts)): test-%: ## Raft part 2x in real time, as the Go lab runs it (SIM=1: as test-2x-sim; extra: the tester's own tests)
 	$(check_sim)$(call count,LAB_SEEDS)
 	$(strip $(cargo_for_sim) test -p raft $(target_dir_for_sim) $(call tag,$*))
 

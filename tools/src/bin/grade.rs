@@ -24,7 +24,8 @@ use lab_tools::stress::select;
 #[derive(Parser, Debug)]
 #[command(name = "grade", version)]
 struct Args {
-    /// The parts to grade, comma-separated.
+    /// The parts to grade, comma-separated: Go's 2A-2D, and `extra` for the tester's own
+    /// tests beyond Go's.
     #[arg(long, value_delimiter = ',', default_value = "2A,2B,2C,2D")]
     parts: Vec<String>,
 
@@ -213,8 +214,10 @@ fn run(args: Args) -> Result<bool> {
 }
 
 /// The tests of the chosen parts, in the binary's order; a part without tests is an error.
+/// Parts match whatever their case (`2a` is `2A`, `EXTRA` is `extra`).
 fn choose(tests: &[String], parts: &[String]) -> Result<Vec<String>> {
     let parts: Vec<String> = parts.iter().map(|p| p.trim().to_uppercase()).collect();
+    let part_of = |test: &str| part_of(test).to_uppercase();
     for part in &parts {
         if !tests.iter().any(|t| &part_of(t) == part) {
             bail!(
@@ -228,6 +231,21 @@ fn choose(tests: &[String], parts: &[String]) -> Result<Vec<String>> {
         .filter(|t| parts.contains(&part_of(t)))
         .cloned()
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::choose;
+
+    #[test]
+    fn parts_are_chosen_whatever_their_case() {
+        let tests: Vec<String> = ["initial_election_2A", "basic_agree_2B", "split_votes_extra"]
+            .map(String::from)
+            .to_vec();
+        let chosen = choose(&tests, &["2a".into(), "EXTRA".into()]).expect("both exist");
+        assert_eq!(chosen, ["initial_election_2A", "split_votes_extra"]);
+        assert!(choose(&tests, &["2C".into()]).is_err());
+    }
 }
 
 /// A seed that differs from one invocation to the next.
