@@ -233,6 +233,14 @@ fn choose(tests: &[String], parts: &[String]) -> Result<Vec<String>> {
         .collect())
 }
 
+/// A seed that differs from one invocation to the next.
+fn fresh_seed() -> u64 {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    (nanos ^ u64::from(std::process::id())) % 1_000_000_000
+}
+
 #[cfg(test)]
 mod tests {
     use super::choose;
@@ -246,12 +254,4 @@ mod tests {
         assert_eq!(chosen, ["initial_election_2A", "split_votes_extra"]);
         assert!(choose(&tests, &["2C".into()]).is_err());
     }
-}
-
-/// A seed that differs from one invocation to the next.
-fn fresh_seed() -> u64 {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos() as u64);
-    (nanos ^ u64::from(std::process::id())) % 1_000_000_000
 }
