@@ -14,6 +14,7 @@
 //! seconds, named by what it is inside ([`naming`]); and a watchdog on a thread of its own
 //! fails a run that does not finish in time, however its threads are stuck.
 
+pub mod child;
 pub mod console;
 pub mod logging;
 pub mod naming;

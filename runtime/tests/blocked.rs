@@ -4,11 +4,11 @@
 //! process (this binary again, its ignored `child_` tests), with a watchdog limit of
 //! 600 s, so that only the detector can end a run within the parent's limit.
 
-use std::io::Read;
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use lab_runtime::child::output_within;
 use lab_runtime::naming::{named, within};
 use lab_runtime::task::spawn;
 use lab_runtime::{run_test, Mode, MODE};
@@ -91,7 +91,7 @@ fn a_lock_held_by_a_sleeping_thread_is_not_a_deadlock() {
 /// it printed.
 fn run_child(test: &str) -> (bool, String) {
     let exe = std::env::current_exe().expect("the test binary knows its path");
-    let mut child = Command::new(exe)
+    let child = Command::new(exe)
         .args(["--ignored", "--exact", test])
         .env("LAB_WATCHDOG_SECS", "600")
         .env("LAB_SEED", "5")
@@ -100,39 +100,9 @@ fn run_child(test: &str) -> (bool, String) {
         .stderr(Stdio::piped())
         .spawn()
         .expect("the child starts");
-    // Read both pipes as the child writes, so that it never waits on a full pipe.
-    let (tx, rx) = std::sync::mpsc::channel();
-    let pipes: [Option<Box<dyn Read + Send>>; 2] = [
-        child
-            .stdout
-            .take()
-            .map(|p| Box::new(p) as Box<dyn Read + Send>),
-        child
-            .stderr
-            .take()
-            .map(|p| Box::new(p) as Box<dyn Read + Send>),
-    ];
-    for mut pipe in pipes.into_iter().flatten() {
-        let tx = tx.clone();
-        std::thread::spawn(move || {
-            let mut text = String::new();
-            let _ = pipe.read_to_string(&mut text);
-            let _ = tx.send(text);
-        });
-    }
-    drop(tx);
     // 10 to 14 s of waiting; 300 s is a loaded machine's margin, far from the 600 s limit.
-    let deadline = Instant::now() + Duration::from_secs(300);
-    let mut out = String::new();
-    for _ in 0..2 {
-        match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
-            Ok(text) => out.push_str(&text),
-            Err(_) => {
-                let _ = child.kill();
-                panic!("{test} still runs after 300 s: the detector did not end it");
-            }
-        }
-    }
-    let status = child.wait().expect("the child ends");
-    (status.success(), out)
+    let Some(out) = output_within(child, Duration::from_secs(300)) else {
+        panic!("{test} still runs after 300 s: the detector did not end it");
+    };
+    (out.status.success(), out.all())
 }

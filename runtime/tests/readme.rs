@@ -8,10 +8,11 @@
 
 #![cfg(not(madsim))]
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use lab_runtime::child::output_within;
 
 /// The README sections whose examples are checked here.
 const SECTIONS: [&str; 2] = ["### When a test fails", "### Failing loudly"];
@@ -97,45 +98,16 @@ fn run(root: &Path, command: &str) -> String {
         }
     }
     shell.env("RUST_BACKTRACE", "0");
-    let mut child = shell
+    let child = shell
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .expect("sh starts");
-    let (tx, rx) = std::sync::mpsc::channel();
-    let pipes: [Option<Box<dyn Read + Send>>; 2] = [
-        child
-            .stdout
-            .take()
-            .map(|p| Box::new(p) as Box<dyn Read + Send>),
-        child
-            .stderr
-            .take()
-            .map(|p| Box::new(p) as Box<dyn Read + Send>),
-    ];
-    for mut pipe in pipes.into_iter().flatten() {
-        let tx = tx.clone();
-        std::thread::spawn(move || {
-            let mut text = String::new();
-            let _ = pipe.read_to_string(&mut text);
-            let _ = tx.send(text);
-        });
-    }
-    drop(tx);
     // A cold build of the simulated workspace takes minutes on a busy machine.
-    let deadline = Instant::now() + Duration::from_secs(1800);
-    let mut output = String::new();
-    for _ in 0..2 {
-        match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
-            Ok(text) => output.push_str(&text),
-            Err(_) => {
-                let _ = child.kill();
-                panic!("`{command}` still runs after 30 minutes");
-            }
-        }
-    }
-    let _ = child.wait();
-    output
+    let Some(out) = output_within(child, Duration::from_secs(1800)) else {
+        panic!("`{command}` still runs after 30 minutes");
+    };
+    out.all()
 }
 
 fn workspace_root() -> PathBuf {

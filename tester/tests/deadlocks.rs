@@ -7,12 +7,11 @@
 
 mod deadlocked;
 
-use std::io::Read;
 use std::process::{Command, Stdio};
-use std::sync::mpsc;
 use std::time::Duration;
 
 use deadlocked::{DeadlockedVoter, SnapshotBlocker, StateTakenTwice};
+use lab_runtime::child::output_within;
 use lab_runtime::{Mode, MODE};
 use tester::harness::run_test;
 use tester::{Config, RaftPeer, SNAPSHOT_INTERVAL};
@@ -125,7 +124,7 @@ fn assert_reported_at(out: &str, test: &str, place: &str) {
 /// Runs one ignored test of this binary in a child process, and returns its output.
 fn run_child(test: &str, envs: &[(&str, &str)]) -> String {
     let exe = std::env::current_exe().expect("the test binary knows its path");
-    let mut child = Command::new(exe)
+    let child = Command::new(exe)
         .args(["--ignored", "--exact", test])
         .env("LAB_WATCHDOG_SECS", "600")
         .env("LAB_SEED", "11")
@@ -136,40 +135,11 @@ fn run_child(test: &str, envs: &[(&str, &str)]) -> String {
         .stderr(Stdio::piped())
         .spawn()
         .expect("the child starts");
-    // Read both pipes as the child writes, so that it never waits on a full pipe.
-    let (tx, rx) = mpsc::channel();
-    for mut pipe in [
-        child
-            .stdout
-            .take()
-            .map(|p| Box::new(p) as Box<dyn Read + Send>),
-        child
-            .stderr
-            .take()
-            .map(|p| Box::new(p) as Box<dyn Read + Send>),
-    ]
-    .into_iter()
-    .flatten()
-    {
-        let tx = tx.clone();
-        std::thread::spawn(move || {
-            let mut text = String::new();
-            let _ = pipe.read_to_string(&mut text);
-            let _ = tx.send(text);
-        });
-    }
-    drop(tx);
     // The fast path reports after 10 s of a blocked thread; 300 s is a loaded machine's
     // margin, and still far from the child's 600 s watchdog.
     let limit = Duration::from_secs(300);
-    let deadline = std::time::Instant::now() + limit;
-    let out: Result<Vec<String>, _> = (0..2)
-        .map(|_| rx.recv_timeout(deadline.saturating_duration_since(std::time::Instant::now())))
-        .collect();
-    let Ok(out) = out else {
-        let _ = child.kill();
+    let Some(out) = output_within(child, limit) else {
         panic!("{test} was not reported within {limit:?}: the fast detector did not fire");
     };
-    let _ = child.wait();
-    out.concat()
+    out.all()
 }

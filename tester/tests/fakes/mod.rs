@@ -254,33 +254,20 @@ pub struct ChildRun {
 pub fn run_child(args: &[&str], envs: &[(&str, &str)], limit: std::time::Duration) -> ChildRun {
     use std::process::{Command, Stdio};
     let exe = std::env::current_exe().expect("the test binary knows its path");
-    let mut child = Command::new(exe)
+    let child = Command::new(exe)
         .args(args)
         .envs(envs.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .expect("the child starts");
-    let deadline = std::time::Instant::now() + limit;
-    loop {
-        match child.try_wait() {
-            Ok(Some(_)) => break,
-            Ok(None) if std::time::Instant::now() < deadline => {
-                std::thread::sleep(std::time::Duration::from_millis(50))
-            }
-            _ => {
-                let _ = child.kill();
-                panic!("the child {args:?} still runs after {limit:?}");
-            }
-        }
-    }
-    let output = child.wait_with_output().expect("the child's output");
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    let all = format!("{stdout}{}", String::from_utf8_lossy(&output.stderr));
+    let Some(output) = lab_runtime::child::output_within(child, limit) else {
+        panic!("the child {args:?} still runs after {limit:?}");
+    };
     ChildRun {
         passed: output.status.success(),
-        stdout,
-        all,
+        all: output.all(),
+        stdout: output.stdout,
     }
 }
 
