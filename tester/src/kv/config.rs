@@ -348,6 +348,11 @@ impl<S: KvService, C: KvClerk> KvConfig<S, C> {
         saved.map(|p| p.snapshot_size()).max().unwrap_or(0)
     }
 
+    /// What server `i` persisted last (its current persister), if it ever ran.
+    pub fn persister(&self, i: usize) -> Arc<Persister> {
+        lock(&self.servers).saved[i].clone().unwrap_or_default()
+    }
+
     /// Counts one clerk operation of the test (Go's `op()`).
     pub(crate) fn op(&self) {
         self.ops.fetch_add(1, Ordering::Relaxed);
