@@ -1,0 +1,4 @@
+//! Models shipped with the checker.
+
+pub mod etcd;
+pub mod kv;
