@@ -53,7 +53,7 @@ impl Clerk {
 
     /// Calls `method` on the servers, the likely leader first, until one succeeds.
     async fn call<A: Gob, R: Gob + Reply>(&mut self, method: &str, args: &A) -> R {
-        let mut failures = 0;
+        let mut failures: usize = 0;
         loop {
             match self.servers[self.leader].call::<A, R>(method, args).await {
                 Ok(reply) if matches!(reply.outcome(), Outcome::Ok | Outcome::NoKey) => {
@@ -68,7 +68,7 @@ impl Clerk {
             }
             self.leader = (self.leader + 1) % self.servers.len();
             failures += 1;
-            if failures % self.servers.len() == 0 {
+            if failures.is_multiple_of(self.servers.len()) {
                 sleep(ROUND_PAUSE).await;
             }
         }

@@ -40,3 +40,13 @@ fn an_answer_before_the_command_is_applied_fails_one_partition() {
         part_3a::one_partition::<Broken<AnswersBeforeApplied>, Clerk>,
     );
 }
+
+#[test]
+fn a_get_served_without_the_log_fails_the_linearizability_check() {
+    assert_caught(
+        "serves Get from a leader without the log",
+        0..5,
+        "history is not linearizable",
+        part_3a::persist_partition_unreliable_linearizable::<Broken<ReadsWithoutLog>, Clerk>,
+    );
+}

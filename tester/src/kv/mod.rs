@@ -14,6 +14,7 @@
 
 pub mod clerks;
 mod config;
+pub mod harness;
 pub mod history;
 pub mod linearizability;
 mod report;
@@ -63,7 +64,7 @@ macro_rules! kv_tests {
             #[test]
             #[allow(non_snake_case)]
             fn $name() {
-                $crate::harness::run_test(|| $crate::kv::tests::$module::$test::<$kv, $clerk>());
+                $crate::kv::harness::run_test(|| $crate::kv::tests::$module::$test::<$kv, $clerk>());
             }
         )*
     };
