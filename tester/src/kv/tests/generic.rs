@@ -223,6 +223,7 @@ pub(crate) async fn speed<S: KvService, C: KvClerk>(part: &str, max_raft_state: 
         ck.clerk.append("x", &element(0, i as usize)).await;
     }
     let duration = start.elapsed();
+    log::info!(target: "tester", "{part}: {OPS} appends took {:?}/op", duration / OPS);
     let value = ck.clerk.get("x").await;
     check_client_appends(0, &value, OPS as usize);
     if duration > TIME_PER_OP * OPS {
