@@ -2,6 +2,7 @@
 //! `Get`, `Put`, `Append` and `check` of `test_test.go`).
 
 use super::config::{KvConfig, TestClerk};
+use super::digest::Observed;
 use super::history::{OpKind, Operation};
 use super::service::{KvClerk, KvService};
 
@@ -49,7 +50,7 @@ impl<S: KvService, C: KvClerk> KvConfig<S, C> {
                 kind,
                 key: key.to_owned(),
                 value: value.to_owned(),
-                output: output.to_owned(),
+                output: Observed::of(output),
                 call,
                 return_time,
             });

@@ -5,6 +5,8 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use lab_runtime::time::Instant;
 
+use super::digest::Observed;
+
 /// Which operation a clerk called.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OpKind {
@@ -21,8 +23,8 @@ pub struct Operation {
     pub key: String,
     /// What a `Put` or `Append` wrote; empty for a `Get`.
     pub value: String,
-    /// What a `Get` returned; empty otherwise.
-    pub output: String,
+    /// What a `Get` returned (as a digest); the empty value's otherwise.
+    pub output: Observed,
     pub call: i64,
     pub return_time: i64,
 }

@@ -5,9 +5,10 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use porcupine::models::kv::{KvInput, KvModel, KvOp, KvOutput};
+use porcupine::models::kv::{KvInput, KvOp};
 use porcupine::{Annotation, CheckResult, LinearizationInfo};
 
+use super::digest::{KvDigestModel, Observed};
 use super::history::{Event, History, OpKind, Operation};
 
 /// How long the checker may take before the history is assumed fine (Go's
@@ -52,7 +53,7 @@ pub fn check_or_fail(history: &History) {
 pub fn verdict(operations: &[Operation], events: &[Event]) -> Verdict {
     let history: Vec<_> = operations.iter().map(to_porcupine).collect();
     let (result, info) =
-        porcupine::check_operations_verbose(&KvModel, &history, Some(CHECK_TIMEOUT));
+        porcupine::check_operations_verbose(&KvDigestModel, &history, Some(CHECK_TIMEOUT));
     match result {
         CheckResult::Ok => Verdict::Linearizable,
         CheckResult::Unknown => Verdict::TimedOut,
@@ -63,7 +64,7 @@ pub fn verdict(operations: &[Operation], events: &[Event]) -> Verdict {
     }
 }
 
-fn to_porcupine(operation: &Operation) -> porcupine::Operation<KvInput, KvOutput> {
+fn to_porcupine(operation: &Operation) -> porcupine::Operation<KvInput, Observed> {
     let op = match operation.kind {
         OpKind::Get => KvOp::Get,
         OpKind::Put => KvOp::Put,
@@ -77,14 +78,12 @@ fn to_porcupine(operation: &Operation) -> porcupine::Operation<KvInput, KvOutput
             value: operation.value.clone(),
         },
         call: operation.call,
-        output: KvOutput {
-            value: operation.output.clone(),
-        },
+        output: operation.output.clone(),
         return_time: operation.return_time,
     }
 }
 
-fn illegal_key(info: &LinearizationInfo<KvInput, KvOutput>) -> String {
+fn illegal_key(info: &LinearizationInfo<KvInput, Observed>) -> String {
     let partitions = info.partitions().iter();
     let mut illegal = partitions.filter(|p| p.result == CheckResult::Illegal);
     illegal
@@ -95,7 +94,7 @@ fn illegal_key(info: &LinearizationInfo<KvInput, KvOutput>) -> String {
 
 /// Writes the page to a fresh file in the temporary directory, as Go's `ioutil.TempFile`.
 fn write_page(
-    info: &LinearizationInfo<KvInput, KvOutput>,
+    info: &LinearizationInfo<KvInput, Observed>,
     events: &[Event],
 ) -> Result<PathBuf, String> {
     static PAGES: AtomicUsize = AtomicUsize::new(0);
@@ -107,7 +106,7 @@ fn write_page(
     let name = format!("{test}-{}-{number}.html", std::process::id());
     let path = std::env::temp_dir().join(name);
     let annotations: Vec<Annotation> = events.iter().map(annotation).collect();
-    porcupine::visualize_path(&KvModel, info, &annotations, &path)
+    porcupine::visualize_path(&KvDigestModel, info, &annotations, &path)
         .map_err(|err| format!("{}: {err}", path.display()))?;
     Ok(path)
 }
@@ -142,7 +141,7 @@ mod tests {
             kind,
             key: "k".into(),
             value: value.into(),
-            output: output.into(),
+            output: Observed::of(output),
             call,
             return_time: ret,
         }

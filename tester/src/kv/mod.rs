@@ -14,6 +14,7 @@
 
 pub mod clerks;
 mod config;
+pub mod digest;
 pub mod harness;
 pub mod history;
 pub mod linearizability;
