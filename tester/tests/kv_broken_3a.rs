@@ -16,7 +16,7 @@ fn a_retried_append_applied_twice_fails_unreliable_one_key() {
     assert_caught(
         "applies a retried request twice",
         0..10,
-        "duplicate element",
+        &["duplicate element"],
         part_3a::unreliable_one_key::<Broken<AppliesRetriesTwice>, Clerk>,
     );
 }
@@ -26,7 +26,7 @@ fn a_get_served_without_the_log_fails_one_partition() {
     assert_caught(
         "serves Get from a leader without the log",
         0..3,
-        "Get in minority completed",
+        &["Get in minority completed"],
         part_3a::one_partition::<Broken<ReadsWithoutLog>, Clerk>,
     );
 }
@@ -36,7 +36,7 @@ fn an_answer_before_the_command_is_applied_fails_one_partition() {
     assert_caught(
         "answers before its command is applied",
         0..3,
-        "Get(1): expected:\n14\nreceived:",
+        &["Get(1): expected:\n14\nreceived:"],
         part_3a::one_partition::<Broken<AnswersBeforeApplied>, Clerk>,
     );
 }
@@ -46,7 +46,7 @@ fn a_get_served_without_the_log_fails_the_linearizability_check() {
     assert_caught(
         "serves Get from a leader without the log",
         0..5,
-        "history is not linearizable",
+        &["history is not linearizable"],
         part_3a::persist_partition_unreliable_linearizable::<Broken<ReadsWithoutLog>, Clerk>,
     );
 }

@@ -31,9 +31,10 @@ fn message(panic: &(dyn Any + Send)) -> String {
     }
 }
 
-/// Asserts that some seed of `seeds` fails `test` with a message containing `expected`.
+/// Asserts that some seed of `seeds` fails `test` with a message containing one of
+/// `expected`.
 #[track_caller]
-pub fn assert_caught<F, Fut>(flaw: &str, seeds: Range<u64>, expected: &str, test: F)
+pub fn assert_caught<F, Fut>(flaw: &str, seeds: Range<u64>, expected: &[&str], test: F)
 where
     F: Fn() -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
@@ -41,7 +42,7 @@ where
     let range = format!("{seeds:?}");
     match first_failure(seeds, test) {
         Some((seed, message)) => assert!(
-            message.contains(expected),
+            expected.iter().any(|text| message.contains(text)),
             "a service that {flaw} failed with seed {seed}, but not with {expected:?}: {message}"
         ),
         None => panic!("a service that {flaw} passed every seed of {range}"),
