@@ -2,6 +2,8 @@
 //! one whose `snapshot` waits for a lock its applier holds while it sends on the apply
 //! channel.
 
+#![allow(dead_code)] // each test binary uses a part
+
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
