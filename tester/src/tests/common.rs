@@ -37,3 +37,20 @@ pub(crate) async fn join<T>(handle: JoinHandle<T>) -> T {
         Err(err) => panic!("a task of the test failed: {err}"),
     }
 }
+
+/// Crashes `peers`, then restarts and reconnects each of them, at one instant.
+pub(crate) fn crash_and_restart<R: RaftPeer>(cfg: &Config<R>, peers: &[usize]) {
+    for &i in peers {
+        cfg.crash1(i);
+    }
+    for &i in peers {
+        cfg.start1(i);
+        cfg.connect(i);
+    }
+}
+
+/// Crashes every peer, then restarts and reconnects every one, at one instant.
+pub(crate) fn crash_and_restart_all<R: RaftPeer>(cfg: &Config<R>) {
+    let all: Vec<usize> = (0..cfg.n()).collect();
+    crash_and_restart(cfg, &all);
+}

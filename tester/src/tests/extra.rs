@@ -8,7 +8,7 @@
 use lab_runtime::random;
 use lab_runtime::time::{sleep, Duration, Instant};
 
-use super::common::rand_int;
+use super::common::{crash_and_restart, crash_and_restart_all, rand_int};
 use crate::{Config, RaftPeer, ELECTION_TIMEOUT, SNAPSHOT_INTERVAL};
 
 /// How often the tests below look at the peers while they wait for a step of an election.
@@ -150,28 +150,11 @@ pub async fn snapshot_restart<R: RaftPeer>() {
             cfg.one(&rand_int(), servers - 1, true).await;
         }
         let others: Vec<usize> = (0..servers).filter(|&i| i != behind).collect();
-        for &i in &others {
-            cfg.crash1(i);
-        }
-        for &i in &others {
-            cfg.start1(i);
-            cfg.connect(i);
-        }
+        crash_and_restart(&cfg, &others);
         cfg.connect(behind);
         cfg.one(&rand_int(), servers, true).await;
     }
     cfg.end();
-}
-
-/// Crashes every peer, then restarts and reconnects every one, at one instant.
-fn crash_and_restart_all<R: RaftPeer>(cfg: &Config<R>) {
-    for i in 0..cfg.n() {
-        cfg.crash1(i);
-    }
-    for i in 0..cfg.n() {
-        cfg.start1(i);
-        cfg.connect(i);
-    }
 }
 
 /// Waits until every running peer is in one term (a leader's heartbeats bring them there);

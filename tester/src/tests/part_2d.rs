@@ -1,7 +1,7 @@
 //! Part 2D: log compaction (Go's `TestSnapshotBasic2D` ... `TestSnapshotInstallUnCrash2D`,
 //! with the 2023 `TestSnapshotAllCrash2D` and `TestSnapshotInit2D`).
 
-use super::common::{encode, rand_int, running};
+use super::common::{crash_and_restart_all, encode, rand_int, running};
 use crate::{Config, RaftPeer, MAX_LOG_SIZE, SNAPSHOT_INTERVAL};
 
 /// Go's `snapcommon` (2023): 30 rounds in which one peer (a follower, or every third round
@@ -160,15 +160,4 @@ pub async fn snapshot_init<R: RaftPeer>() {
     // One more command, where a lost snapshot would show.
     cfg.one(&rand_int(), servers, true).await;
     cfg.end();
-}
-
-/// Crashes every peer, then restarts and reconnects every one.
-fn crash_and_restart_all<R: RaftPeer>(cfg: &Config<R>) {
-    for i in 0..cfg.n() {
-        cfg.crash1(i);
-    }
-    for i in 0..cfg.n() {
-        cfg.start1(i);
-        cfg.connect(i);
-    }
 }
