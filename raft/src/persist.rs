@@ -79,7 +79,11 @@ impl StateWriter {
             snapshot_term: log.snapshot_term(),
             entries: self.cached.len() as u64,
         };
-        let mut bytes = encode_or_bug(&header);
+        let header = encode_or_bug(&header);
+        let checksum_len = encode_or_bug(&0u32).len();
+        // One allocation of the final size: the entries are copied once, never regrown.
+        let mut bytes = Vec::with_capacity(header.len() + self.encoded.len() + checksum_len);
+        bytes.extend_from_slice(&header);
         bytes.extend_from_slice(&self.encoded);
         let checksum = crc32fast::hash(&bytes);
         bytes.extend(encode_or_bug(&checksum));
@@ -109,15 +113,22 @@ impl StateWriter {
 
     /// Drops the cached entries from the first one whose term the log no longer has at its
     /// index. An index and a term name one entry for good (a leader makes one entry per
-    /// index in its term), so an entry whose term still matches is still the same entry.
+    /// index in its term), so an entry whose term still matches is still the same entry,
+    /// and so are all before it (log matching): the kept prefix is found by binary search,
+    /// not by a walk over the whole log on every save.
     fn forget_changed(&mut self, log: &Log) {
         let first = self.first;
-        let kept = self
-            .cached
-            .iter()
-            .enumerate()
-            .take_while(|(k, (term, _))| log.term_at(first + *k as u64) == Some(*term))
-            .count();
+        let matches = |k: usize| log.term_at(first + k as u64) == Some(self.cached[k].0);
+        let (mut lo, mut hi) = (0, self.cached.len());
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if matches(mid) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        let kept = lo;
         self.cached.truncate(kept);
         self.encoded
             .truncate(self.cached.last().map_or(0, |&(_, end)| end));

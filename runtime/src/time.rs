@@ -57,3 +57,18 @@ pub async fn sleep_exact(duration: Duration) {
     };
     sleep.await
 }
+
+/// Accounts for work the caller has just done that takes a real machine `duration` (copying
+/// a large saved state, say): in simulation the clock moves on by it, as it would have while
+/// the work ran; in real time nothing, since the machine's own clock already has. Without
+/// it, simulated work is free, and a service that does as much as it can in a second does
+/// unboundedly more than a real machine would. Outside a simulated run (a unit test of the
+/// caller) there is no clock to move.
+pub fn spend(duration: Duration) {
+    #[cfg(madsim)]
+    if let Some(clock) = madsim::time::TimeHandle::try_current() {
+        clock.advance(duration);
+    }
+    #[cfg(not(madsim))]
+    let _ = duration;
+}

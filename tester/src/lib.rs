@@ -18,6 +18,7 @@ mod config;
 pub mod grade;
 pub mod harness;
 mod inspection;
+pub mod kv;
 mod peer;
 mod persister;
 mod report;
