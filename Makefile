@@ -8,34 +8,44 @@
 # real-time and simulated builds keep their caches side by side.
 
 ##var SIM=1         simulated time for test, test-2x, grade and stress (SIM=0 or unset: real time)
-##var PARTS=2A,2B   the parts grade grades (default: all four)
+##var PARTS=2A,3A   the parts grade grades, of either lab (default: lab 2's 2A,2B,2C,2D)
 ##var RUNS=n        runs of each test for grade (default 1) and stress (default 10)
 ##var JOBS=n        runs at once for grade and stress (default: the tool's)
-##var TESTS=2A      the tests stress runs: names or parts of names, as cargo test filters them
+##var TESTS=2A      the tests stress runs: names or parts of names, as cargo test filters them (3A, basic_3A: lab 3's)
 ##var TEST=name     the test replay replays, by its exact name
 ##var SEED=n        the seed of replay and determinism (default 1)
-##var SEEDS=n       seeds in a row for seeds-2x and seeds (default 500 for 2A, 2B; 300 for 2C, 2D)
-##var PKG=crate     the package replay finds TEST in (default raft)
+##var SEEDS=n       seeds in a row for seeds-2x and seeds (default 500 for 2A, 2B; 300 for 2C, 2D, extra; 100 for 3A, 3B)
+##var PKG=crate     the package replay finds TEST in (default kvraft for a test of 3A or 3B, else raft)
 ##var FILE=log.txt  the log logs reads; HTML=out.html writes the timeline page instead
 ##var CARGO=cargo   the cargo to run
 
 CARGO ?= cargo
 SEED ?= 1
-PKG ?= raft
 
 sim_cargo := RUSTFLAGS="--cfg madsim" $(CARGO)
 sim_target_dir := --target-dir target/sim
-# Go's four parts, and the tester's own tests beyond Go's (`*_extra`).
-all_parts := 2a 2b 2c 2d extra
-# How many seeds `make seeds-2x` runs unless SEEDS says, per part.
+# Lab 2: Go's four parts, and the tester's own tests beyond Go's (`*_extra`), in package
+# raft. Lab 3: its two parts, in package kvraft.
+lab2_parts := 2a 2b 2c 2d extra
+lab3_parts := 3a 3b
+all_parts := $(lab2_parts) $(lab3_parts)
+# How many seeds `make seeds-2x` runs unless SEEDS says, per part (a seed of lab 3 costs
+# far more than one of lab 2: its clerks make thousands of operations).
 default_seeds_2a := 500
 default_seeds_2b := 500
 default_seeds_2c := 300
 default_seeds_2d := 300
 default_seeds_extra := 300
+default_seeds_3a := 100
+default_seeds_3b := 100
 
 # The part's tag as the test names carry it: 2a -> 2A; extra stays extra.
 tag = $(if $(filter extra,$(1)),extra,$(shell echo $(1) | tr a-z A-Z))
+# The package that holds the part's tests: kvraft for lab 3's, raft for lab 2's.
+package = $(if $(filter $(lab3_parts),$(1)),kvraft,raft)
+# The package replay looks in: PKG, else kvraft for a test tagged 3A or 3B (in any case),
+# else raft.
+replay_package = $(or $(PKG),$(if $(filter 3a 3A 3b 3B,$(lastword $(subst _, ,$(TEST)))),kvraft,raft))
 
 # Checks of the user's variables, expanded first in a recipe, so that a wrong value stops
 # make (`make -n` too) before cargo runs, and only for targets that use the variable.
@@ -65,7 +75,7 @@ help: ## List the targets and the variables they take
 	@echo "Targets:"
 	@sed -nE 's/^([a-z0-9-]+):.*## (.*)/\1\t\2/p; s/^\$$.*: ([a-z%-]+):.*## (.*)/\1\t\2/p' \
 		$(MAKEFILE_LIST) | sed 's/%/2x/' | awk -F'\t' '{printf "  make %-15s %s\n", $$1, $$2}'
-	@echo "  (2x is one of: $(all_parts))"
+	@echo "  (2x is one of: $(lab2_parts) (lab 2, package raft); $(lab3_parts) (lab 3, package kvraft))"
 	@echo "Variables, on the command line (make grade PARTS=2A SIM=1):"
 	@sed -nE 's/^##var (.*)/  \1/p' $(MAKEFILE_LIST)
 
@@ -84,7 +94,7 @@ mutants: ## Classic Raft bugs (raft/src/mutants.rs): Go's tests miss each, the t
 	$(sim_cargo) test -p raft --features mutants --test mutants $(sim_target_dir)
 
 # --no-fail-fast: one failing test binary must not hide the others' results.
-test: ## All tests of all crates (all of lab 2 included), in real time (SIM=1: as test-sim)
+test: ## All tests of all crates (labs 2 and 3 included), in real time (SIM=1: as test-sim)
 	$(check_sim)$(call count,LAB_SEEDS)
 	$(strip $(cargo_for_sim) test --workspace --no-fail-fast $(target_dir_for_sim))
 
@@ -93,32 +103,33 @@ test-sim: ## All tests of all crates, in simulated time (one random seed; LAB_SE
 	$(sim_cargo) test --workspace --no-fail-fast $(sim_target_dir)
 
 # Static pattern rules: make skips implicit rules for phony targets.
-$(addprefix test-,$(all_parts)): test-%: ## Raft part 2x in real time, as the Go lab runs it (SIM=1: as test-2x-sim; extra: the tester's own tests)
+$(addprefix test-,$(all_parts)): test-%: ## Part 2x in real time, as the Go lab runs it (SIM=1: as test-2x-sim; extra: the tester's own tests)
 	$(check_sim)$(call count,LAB_SEEDS)
-	$(strip $(cargo_for_sim) test -p raft $(target_dir_for_sim) $(call tag,$*))
+	$(strip $(cargo_for_sim) test -p $(call package,$*) $(target_dir_for_sim) $(call tag,$*))
 
-$(addsuffix -sim,$(addprefix test-,$(all_parts))): test-%-sim: ## Raft part 2x in simulated time
+$(addsuffix -sim,$(addprefix test-,$(all_parts))): test-%-sim: ## Part 2x in simulated time
 	$(call count,LAB_SEEDS)
-	$(sim_cargo) test -p raft $(sim_target_dir) $(call tag,$*)
+	$(sim_cargo) test -p $(call package,$*) $(sim_target_dir) $(call tag,$*)
 
 $(addprefix seeds-,$(all_parts)): seeds-%: ## Part 2x in simulated time for SEEDS seeds in a row (release build)
 	$(call count,SEEDS)
-	LAB_SEEDS=$(or $(SEEDS),$(default_seeds_$*)) $(sim_cargo) test --release -p raft $(sim_target_dir) $(call tag,$*)
+	LAB_SEEDS=$(or $(SEEDS),$(default_seeds_$*)) $(sim_cargo) test --release -p $(call package,$*) $(sim_target_dir) $(call tag,$*)
 
-seeds: $(addprefix seeds-,$(all_parts)) ## Every part over many seeds (SEEDS=n for all parts)
+# Lab 2's parts only: a hundred seeds of each lab 3 test take most of an hour (make seeds-3a seeds-3b).
+seeds: $(addprefix seeds-,$(lab2_parts)) ## Every part of lab 2 over many seeds (SEEDS=n for all parts; lab 3: seeds-3a, seeds-3b)
 
 # One seed exactly, whatever LAB_SEEDS the environment holds; scripts/replay refuses a name
-# that is not one of PKG's tests (cargo would run none and pass).
-replay: ## Replay one simulated test: make replay TEST=initial_election_2A SEED=42 [PKG=raft]
+# that is not one of the package's tests (cargo would run none and pass).
+replay: ## Replay one simulated test: make replay TEST=initial_election_2A SEED=42 [PKG=raft] (basic_3A: kvraft)
 	$(call required,TEST,replay TEST=initial_election_2A SEED=42)$(call whole_number,SEED)
-	scripts/replay $(PKG) $(TEST) $(SEED)
+	scripts/replay $(replay_package) $(TEST) $(SEED)
 
-stress: ## Run tests many times in parallel: make stress TESTS=2A [RUNS=10] [SIM=1] [JOBS=n]
+stress: ## Run tests of either lab many times in parallel: make stress TESTS=2A [RUNS=10] [SIM=1] [JOBS=n]
 	$(call required,TESTS,stress TESTS=2A SIM=1 RUNS=100)$(check_sim)$(call count,RUNS)$(call count,JOBS)
 	$(CARGO) run -q -p lab-tools --bin stress -- $(strip $(if $(sim_on),--sim) $(if $(RUNS),-n $(RUNS)) \
 		$(if $(JOBS),-j $(JOBS)) $(TESTS))
 
-grade: ## Grade lab 2: make grade [PARTS=2A,2B] [RUNS=1] [SIM=1] [JOBS=n]; writes target/grade/
+grade: ## Grade labs 2 and 3: make grade [PARTS=2A,3A] [RUNS=1] [SIM=1] [JOBS=n] (default lab 2); writes target/grade/
 	$(check_sim)$(call count,RUNS)$(call count,JOBS)
 	$(CARGO) run -q -p lab-tools --bin grade $(strip -- $(if $(PARTS),--parts $(PARTS)) $(if $(sim_on),--sim) \
 		$(if $(RUNS),-n $(RUNS)) $(if $(JOBS),-j $(JOBS)))

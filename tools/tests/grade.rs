@@ -398,13 +398,88 @@ fn a_grade_that_fails_leaves_no_old_report() {
     for report in ["results.json", "junit.xml"] {
         std::fs::write(dir.join(report), "last time's").expect("written");
     }
-    let (output, stdout) = grade(&["--parts", "9Z"], &dir);
+    let (output, stdout) = grade(&["--parts", "2A,9Z"], &dir);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{stdout}\n{stderr}");
-    assert!(stderr.contains("no test of part 9Z"), "{stderr}");
+    // Refused before anything is built, naming the parts there are.
+    assert!(
+        stderr.contains("no part named \"9Z\"; the parts are 2A, 2B, 2C, 2D, extra, 3A, 3B"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("building"), "{stderr}");
     for report in ["results.json", "junit.xml"] {
         assert!(!dir.join(report).exists(), "{report} left in place");
     }
+}
+
+/// `grade --list`'s lines: (part, package, test).
+fn listed(args: &[&str]) -> Vec<(String, String, String)> {
+    let dir = fresh_dir("grade-list");
+    let (output, stdout) = grade(&[args, &["--list"]].concat(), &dir);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    assert!(!dir.join("results.json").exists(), "--list wrote a report");
+    stdout
+        .lines()
+        .map(|line| {
+            let cells: Vec<&str> = line.split(' ').collect();
+            assert_eq!(cells.len(), 3, "part, package, test: {line:?}");
+            (
+                cells[0].to_owned(),
+                cells[1].to_owned(),
+                cells[2].to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+#[cfg_attr(madsim, ignore = "runs cargo into target/sim")]
+fn each_part_is_graded_from_its_package_and_a_mixed_list_from_both() {
+    // Lab 3's parts from kvraft, lab 2's from raft, in any case, in one list (built, not run:
+    // a kvraft test takes minutes).
+    let lines = listed(&["--parts", "3b,2A,EXTRA"]);
+    let count = |part: &str, package: &str| {
+        lines
+            .iter()
+            .filter(|(p, k, t)| p == part && k == package && t.ends_with(&format!("_{part}")))
+            .count()
+    };
+    assert_eq!(count("2A", "raft"), 3, "{lines:?}");
+    assert!(count("extra", "raft") >= 1, "{lines:?}");
+    assert_eq!(count("3B", "kvraft"), 9, "{lines:?}");
+    assert_eq!(
+        lines.len(),
+        count("2A", "raft") + count("extra", "raft") + count("3B", "kvraft"),
+        "a test of another part, or from the wrong package: {lines:?}"
+    );
+    // raft's binary first, then kvraft's.
+    let first_kv = lines.iter().position(|(_, k, _)| k == "kvraft");
+    assert!(
+        first_kv.is_some_and(|i| lines[i..].iter().all(|(_, k, _)| k == "kvraft")),
+        "{lines:?}"
+    );
+
+    // The default is lab 2's four parts, all from raft.
+    let default = listed(&[]);
+    let parts: std::collections::BTreeSet<&str> =
+        default.iter().map(|(p, _, _)| p.as_str()).collect();
+    assert_eq!(
+        parts.into_iter().collect::<Vec<_>>(),
+        ["2A", "2B", "2C", "2D"]
+    );
+    assert!(default.iter().all(|(_, k, _)| k == "raft"), "{default:?}");
+
+    // An explicit --package grades every part from it: raft has no 3A.
+    let dir = fresh_dir("grade-package");
+    let (output, stdout) = grade(&["--package", "raft", "--parts", "3A", "--list"], &dir);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stdout}\n{stderr}");
+    assert!(stderr.contains("no test of part 3A"), "{stderr}");
+    assert!(
+        stderr.contains("-p raft") && !stderr.contains("-p kvraft"),
+        "{stderr}"
+    );
 }
 
 #[test]

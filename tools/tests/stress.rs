@@ -153,3 +153,65 @@ fn a_broken_raft_fails_and_its_seed_replays_the_failure() {
         "the replay failed otherwise than with {message:?}:\n{replay_output}"
     );
 }
+
+/// `stress --sim --list FILTERS`'s lines: (package, test).
+fn listed(filters: &[&str]) -> Vec<(String, String)> {
+    let out = fresh_dir("stress-list");
+    let (output, stdout) = stress(&[&["--sim", "--list"], filters].concat(), &out);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    stdout
+        .lines()
+        .map(|line| {
+            let (package, test) = line
+                .split_once(' ')
+                .unwrap_or_else(|| panic!("package and test: {line:?}"));
+            (package.to_owned(), test.to_owned())
+        })
+        .collect()
+}
+
+#[test]
+#[cfg_attr(madsim, ignore = "runs cargo into target/sim")]
+fn lab_3_tests_come_from_kvraft_and_untagged_filters_from_both_packages() {
+    // Built and listed, not run: a kvraft test takes minutes in simulation.
+    let lines = listed(&["3B", "basic_3A", "initial_election_2A"]);
+    let kv: Vec<&str> = lines
+        .iter()
+        .filter(|(p, _)| p == "kvraft")
+        .map(|(_, t)| t.as_str())
+        .collect();
+    assert_eq!(kv.len(), 10, "the 9 of 3B and basic_3A: {lines:?}");
+    assert!(kv.contains(&"basic_3A") && kv.contains(&"snapshot_rpc_3B"));
+    assert!(kv.iter().all(|t| *t == "basic_3A" || t.ends_with("_3B")));
+    let raft: Vec<&str> = lines
+        .iter()
+        .filter(|(p, _)| p == "raft")
+        .map(|(_, t)| t.as_str())
+        .collect();
+    assert_eq!(raft, ["initial_election_2A"], "{lines:?}");
+
+    // A filter of lab 3 alone builds kvraft alone.
+    let only = listed(&["3A"]);
+    assert_eq!(only.len(), 14, "{only:?}");
+    assert!(only
+        .iter()
+        .all(|(p, t)| p == "kvraft" && t.ends_with("_3A")));
+
+    // A filter without a part's tag matches in both packages, as cargo test --workspace.
+    let both = listed(&["unreliable"]);
+    let lab2 = ["_2A", "_2B", "_2C", "_2D", "_extra"];
+    for (package, tags) in [("raft", lab2.as_slice()), ("kvraft", &["_3A", "_3B"])] {
+        let of: Vec<&str> = both
+            .iter()
+            .filter(|(p, _)| p == package)
+            .map(|(_, t)| t.as_str())
+            .collect();
+        assert!(!of.is_empty(), "no unreliable test of {package}: {both:?}");
+        assert!(
+            of.iter()
+                .all(|t| t.contains("unreliable") && tags.iter().any(|tag| t.ends_with(tag))),
+            "{package}: {of:?}"
+        );
+    }
+}

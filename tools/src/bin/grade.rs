@@ -1,5 +1,5 @@
-//! `grade`: the lab's autograder. Runs lab 2's parts against a Raft, each run of a test a
-//! child process scored from a private channel, and writes a table, Gradescope's
+//! `grade`: the lab's autograder. Runs the chosen parts of labs 2 and 3, each run of a test
+//! a child process scored from a private channel, and writes a table, Gradescope's
 //! results.json and JUnit XML.
 
 use std::path::PathBuf;
@@ -10,23 +10,28 @@ use clap::Parser;
 use lab_tools::grade::child::Limits;
 use lab_tools::grade::mode::Mode;
 use lab_tools::grade::outcome::{part_of, RunResult};
-use lab_tools::grade::runner::{self, Plan};
+use lab_tools::grade::runner::{self, Binary, Plan};
 use lab_tools::grade::{files, gradescope, junit, table};
+use lab_tools::lab;
 use lab_tools::stress::build::{self, Target};
 use lab_tools::stress::runner::plan_jobs;
-use lab_tools::stress::select;
+use lab_tools::stress::select::{self, Chosen};
 
-/// Grades lab 2: runs the chosen parts' tests, each run a process of its own with Go's time
-/// limit and a memory limit, and scores each from what the tester reports on a private
+/// Grades labs 2 and 3: runs the chosen parts' tests, each run a process of its own with Go's
+/// time limit and a memory limit, and scores each from what the tester reports on a private
 /// channel, never from the run's output.
+///
+/// Each part is graded from its own package's test target `lab`: 2A-2D and extra from
+/// `raft`, 3A and 3B from `kvraft`. Parts of both labs (`--parts 2D,3A`) are graded
+/// together, into one table, one results.json and one JUnit XML.
 ///
 /// Exits with 0 when every run passed, 1 when some failed, 2 when grading itself failed.
 #[derive(Parser, Debug)]
 #[command(name = "grade", version)]
 struct Args {
-    /// The parts to grade, comma-separated: Go's 2A-2D, and `extra` for the tester's own
-    /// tests beyond Go's.
-    #[arg(long, value_delimiter = ',', default_value = "2A,2B,2C,2D")]
+    /// The parts to grade, comma-separated, in any case: lab 2's 2A-2D, `extra` for the
+    /// tester's own tests beyond Go's, lab 3's 3A and 3B.
+    #[arg(long, value_delimiter = ',', default_value = lab::DEFAULT_PARTS)]
     parts: Vec<String>,
 
     /// How many times to run each test; a test scores the share of its runs that pass.
@@ -58,9 +63,11 @@ struct Args {
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
 
-    /// Each run's wall-clock limit in seconds (Go's 120); the grader kills a run 5 s past it.
-    #[arg(long, value_name = "SECS", default_value_t = 120)]
-    time_limit: u64,
+    /// Each run's wall-clock limit in seconds; the grader kills a run 5 s past it. Default:
+    /// Go's 120, and 1800 for a simulated run of lab 3 (kvraft), the tester's own watchdog
+    /// there (its test limit is 120 s of virtual time, which may take far longer).
+    #[arg(long, value_name = "SECS")]
+    time_limit: Option<u64>,
 
     /// Each run's limit on resident memory, in MiB: its processes' together.
     #[arg(long, value_name = "MIB", default_value_t = 1024)]
@@ -86,18 +93,28 @@ struct Args {
     #[arg(long, value_name = "FILTER", default_value = "info")]
     log: String,
 
-    /// The package whose test binary to grade.
-    #[arg(long, default_value = "raft")]
-    package: String,
+    /// The package whose test binary to grade, for every part given. Default: each part's
+    /// own (raft for 2A-2D and extra, kvraft for 3A and 3B). With it, --parts are the tags of
+    /// that package's tests, whatever they are.
+    #[arg(long)]
+    package: Option<String>,
 
-    /// The test target (file under tests/) of that package.
-    #[arg(long, default_value = "lab")]
+    /// The test target (file under tests/) of the package(s).
+    #[arg(long, default_value = lab::TEST_TARGET)]
     test: String,
 
-    /// Cargo features to build that package with.
+    /// Cargo features to build the package(s) with.
     #[arg(long)]
     features: Option<String>,
+
+    /// Build, print the tests the parts grade (part, package, test, a line each) and stop,
+    /// running none and writing no report.
+    #[arg(long)]
+    list: bool,
 }
+
+/// Go's limit on one run of a test, in seconds.
+const TIME_LIMIT: u64 = 120;
 
 /// How long past the time limit a run is killed: the test's own limit reports first.
 const MARGIN: Duration = Duration::from_secs(5);
@@ -119,12 +136,6 @@ fn run(args: Args) -> Result<bool> {
     }
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let jobs = args.jobs.unwrap_or(if args.sim { cores } else { 1 }).max(1);
-    let target = Target {
-        package: args.package.clone(),
-        test: args.test.clone(),
-        features: args.features.clone(),
-        sim: args.sim,
-    };
     let root = build::workspace_root()?;
     let cwd = std::env::current_dir().context("no current directory")?;
     let grade_dir = root.join("target").join("grade");
@@ -141,14 +152,57 @@ fn run(args: Args) -> Result<bool> {
     // A grader that fails, is killed or freezes must not leave the last grade's reports to
     // be read as this one's: they go first, and come back whole (renamed into place) at the
     // end.
-    files::remove(&results_path)?;
-    files::remove(&junit_path)?;
-    eprintln!(
-        "grade: building: cargo {} --no-run",
-        target.cargo_args().join(" ")
-    );
-    let binary = build::build(&root, &target)?;
-    let tests = choose(&select::list(&binary)?, &args.parts)?;
+    if !args.list {
+        files::remove(&results_path)?;
+        files::remove(&junit_path)?;
+    }
+    // The packages to build, each with the parts graded from it.
+    let groups: Vec<(String, Vec<String>)> = match &args.package {
+        Some(package) => vec![(package.clone(), args.parts.clone())],
+        None => lab::parts_by_package(&args.parts)?
+            .into_iter()
+            .map(|(package, parts)| (package.to_owned(), parts))
+            .collect(),
+    };
+    let mut binaries = Vec::new();
+    let mut tests: Vec<Chosen> = Vec::new();
+    for (package, parts) in &groups {
+        let target = Target {
+            package: package.clone(),
+            test: args.test.clone(),
+            features: args.features.clone(),
+            sim: args.sim,
+        };
+        eprintln!(
+            "grade: building: cargo {} --no-run",
+            target.cargo_args().join(" ")
+        );
+        let binary = build::build(&root, &target)?;
+        for test in choose(&select::list(&binary)?, parts)? {
+            if tests.iter().any(|t| t.test == test) {
+                bail!("two packages have a test named {test}; grade one with --package");
+            }
+            tests.push(Chosen {
+                test,
+                binary: binaries.len(),
+            });
+        }
+        let time = match args.time_limit {
+            Some(secs) => Duration::from_secs(secs),
+            None => lab::wall_clock_limit(package, args.sim, Duration::from_secs(TIME_LIMIT)),
+        };
+        binaries.push(Binary {
+            path: binary,
+            package: package.clone(),
+            time: time + MARGIN,
+        });
+    }
+    if args.list {
+        for Chosen { test, binary } in &tests {
+            println!("{} {} {test}", part_of(test), binaries[*binary].package);
+        }
+        return Ok(true);
+    }
     let first_seed = args.sim.then(|| args.seed.unwrap_or_else(fresh_seed));
     let jobs_planned = plan_jobs(&tests, args.runs, first_seed);
     let mode = Mode {
@@ -160,12 +214,12 @@ fn run(args: Args) -> Result<bool> {
         }),
     };
     let plan = Plan {
-        binary,
+        binaries,
         root,
-        package: args.package.clone(),
         out,
         limits: Limits {
-            time: Duration::from_secs(args.time_limit) + MARGIN,
+            // Each binary's own, set above.
+            time: Duration::from_secs(TIME_LIMIT) + MARGIN,
             memory: args.memory_limit << 20,
             processes: args.process_limit.max(1),
             output: args.output_limit << 20,
@@ -187,9 +241,9 @@ fn run(args: Args) -> Result<bool> {
         });
         eprintln!("grade: {} run {}: {verdict}", r.test, r.run);
     })?;
-    // Parts in order, a test's runs together.
+    // Parts in the labs' order, a test's runs together.
     let mut results = results;
-    results.sort_by(|a, b| (&a.part, &a.test, a.run).cmp(&(&b.part, &b.test, b.run)));
+    table::sort(&mut results);
     print!("\n{}", table::render(&results, args.runs));
     println!("{}", mode.line());
     let tests_graded = gradescope::by_test(&results);

@@ -1,27 +1,38 @@
-//! `stress`: run chosen tests of the lab many times, in parallel, and keep what failed.
+//! `stress`: run chosen tests of the lab (lab 2's from `raft`, lab 3's from `kvraft`) many
+//! times, in parallel, and keep what failed.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc};
+use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use clap::Parser;
+use lab_tools::lab;
 use lab_tools::stress::build::{self, Target};
 use lab_tools::stress::live::LiveTable;
 use lab_tools::stress::report::{failure_line, report_failures};
-use lab_tools::stress::runner::{self, Outcome, Plan};
+use lab_tools::stress::runner::{self, Binary, Outcome, Plan};
 use lab_tools::stress::select;
 use lab_tools::stress::table::{self, Row};
 
-/// Runs chosen tests of the lab's test binary many times, JOBS at once, each run a process of
-/// its own, and keeps the output of the runs that fail.
+/// Runs chosen tests of the lab's test binaries many times, JOBS at once, each run a process
+/// of its own, and keeps the output of the runs that fail.
+///
+/// The tests come from the lab's packages: lab 2's (2A-2D, extra) from `raft`, lab 3's (3A,
+/// 3B) from `kvraft`. A filter that carries a part's tag (`2A`, `basic_3A`, `_3B`) is looked
+/// for in that part's package only, which alone is built; any other (`re_election`,
+/// `unreliable`) in both packages, both built, and the tests it matches in either are run,
+/// as `cargo test --workspace` would (`unreliable` runs raft's unreliable tests and
+/// kvraft's). `--package` picks one package instead. `--list` shows what a filter chooses.
 ///
 /// In simulation (--sim) every run has its own seed, and a failure is printed with the command
 /// that replays it; it is also replayed at once with LAB_LOG=debug, its log kept beside it.
 #[derive(Parser, Debug)]
 #[command(name = "stress", version)]
 struct Args {
-    /// Tests to run: names or parts of names, as cargo test filters (`2A` selects part 2A).
+    /// Tests to run: names or parts of names, as cargo test filters (`2A` selects part 2A,
+    /// `3A` part 3A of lab 3, `basic_3A` one test).
     #[arg(required = true)]
     tests: Vec<String>,
 
@@ -53,23 +64,32 @@ struct Args {
     seed: Option<u64>,
 
     /// Kill a run that takes longer than this many seconds, and count it as failed (a
-    /// deadlock in simulation never ends on its own).
-    #[arg(long, value_name = "SECS", default_value_t = 300)]
-    timeout: u64,
+    /// deadlock in simulation never ends on its own). Default: 300, and 1800 for a
+    /// simulated run of lab 3 (kvraft), the tester's own watchdog there.
+    #[arg(long, value_name = "SECS")]
+    timeout: Option<u64>,
 
-    /// The package whose test binary to run.
-    #[arg(long, default_value = "raft")]
-    package: String,
+    /// The package whose test binary to run, whatever the filters. Default: the lab's
+    /// packages the filters may match (see above).
+    #[arg(long)]
+    package: Option<String>,
 
-    /// The test target (file under tests/) of that package.
-    #[arg(long, default_value = "lab")]
+    /// The test target (file under tests/) of the package(s).
+    #[arg(long, default_value = lab::TEST_TARGET)]
     test: String,
 
-    /// Cargo features to build that package with (lab-tools' broken fixture needs
+    /// Cargo features to build the package(s) with (lab-tools' broken fixture needs
     /// `broken-fixture`).
     #[arg(long)]
     features: Option<String>,
+
+    /// Build, print the chosen tests (package and name, a line each) and stop, running none.
+    #[arg(long)]
+    list: bool,
 }
+
+/// The default of --timeout, in seconds.
+const TIMEOUT: u64 = 300;
 
 fn main() {
     if let Err(error) = run(Args::parse()) {
@@ -87,16 +107,52 @@ fn run(args: Args) -> Result<()> {
         .jobs
         .unwrap_or(if args.sim { cores } else { (cores / 2).max(1) })
         .max(1);
-    let target = Target {
-        package: args.package.clone(),
-        test: args.test.clone(),
-        features: args.features.clone(),
-        sim: args.sim,
+    let packages = match &args.package {
+        Some(package) => vec![package.clone()],
+        None => lab::packages_for_filters(&args.tests)
+            .into_iter()
+            .map(str::to_owned)
+            .collect(),
     };
-    let (root, binary) = build::build_in_workspace("stress", &target)?;
-    let tests = select::choose(&select::list(&binary)?, &args.tests)?;
+    let targets: Vec<Target> = packages
+        .iter()
+        .map(|package| Target {
+            package: package.clone(),
+            test: args.test.clone(),
+            features: args.features.clone(),
+            sim: args.sim,
+        })
+        .collect();
+    let root = build::workspace_root()?;
+    let mut binaries = Vec::new();
+    let mut lists = Vec::new();
+    for target in &targets {
+        eprintln!(
+            "stress: building: cargo {} --no-run",
+            target.cargo_args().join(" ")
+        );
+        let path = build::build(&root, target)?;
+        lists.push(select::list(&path)?);
+        let timeout = match args.timeout {
+            Some(secs) => Duration::from_secs(secs.max(1)),
+            None => lab::wall_clock_limit(&target.package, args.sim, Duration::from_secs(TIMEOUT)),
+        };
+        binaries.push(Binary {
+            path,
+            package: target.package.clone(),
+            timeout,
+        });
+    }
+    let chosen = select::choose_among(&lists, &args.tests)?;
+    if args.list {
+        for c in &chosen {
+            println!("{} {}", binaries[c.binary].package, c.test);
+        }
+        return Ok(());
+    }
+    let tests: Vec<String> = chosen.iter().map(|c| c.test.clone()).collect();
     let first_seed = args.sim.then(|| args.seed.unwrap_or_else(fresh_seed));
-    let planned = runner::plan_jobs(&tests, args.runs, first_seed);
+    let planned = runner::plan_jobs(&chosen, args.runs, first_seed);
     let out = match &args.out {
         Some(out) => std::env::current_dir()
             .context("no current directory")?
@@ -126,12 +182,10 @@ fn run(args: Args) -> Result<()> {
     }
     let total = planned.len();
     let plan = Arc::new(Plan {
-        binary,
+        binaries,
         root,
         out: out.clone(),
-        package: args.package.clone(),
         jobs,
-        timeout: std::time::Duration::from_secs(args.timeout.max(1)),
     });
     let stop = Arc::new(AtomicBool::new(false));
     let (sender, outcomes) = mpsc::channel();
@@ -180,7 +234,7 @@ fn run(args: Args) -> Result<()> {
     if runs < total {
         println!("stopped after {runs} of {total} runs (--fail-fast)");
     }
-    report_failures(&target, &failed);
+    report_failures(&targets, &failed);
     if !failed.is_empty() {
         std::process::exit(1);
     }

@@ -9,6 +9,8 @@ use crate::grade::verdict::{self, Verdict};
 /// One run of one test, scored.
 #[derive(Debug, Clone)]
 pub struct RunResult {
+    /// The package whose test it is (`raft`, `kvraft`).
+    pub package: String,
     pub part: String,
     pub test: String,
     /// From 1.
@@ -70,8 +72,8 @@ pub fn score(
 }
 
 /// Why a passing verdict cannot stand: modes other than those asked for, or figures no
-/// honest run gives. Every test of lab 2 waits for an elected leader, and no Raft wins an
-/// election without sending RPCs.
+/// honest run gives. Every test of labs 2 and 3 waits for an elected leader (lab 3's, under
+/// the service), and no Raft wins an election without sending RPCs.
 fn implausible(v: &Verdict, strict: bool) -> Option<String> {
     if !v.checks {
         Some("the test passed with the safety checks off".to_owned())

@@ -4,6 +4,7 @@
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
 
 use anyhow::{Context, Result};
 
@@ -14,13 +15,23 @@ use crate::grade::sweep;
 use crate::grade::verdict;
 use crate::stress::runner::Job;
 
+/// A test binary the jobs run.
+pub struct Binary {
+    pub path: PathBuf,
+    /// The package it was built from.
+    pub package: String,
+    /// The wall-clock limit on one of its runs (the rest of the limits are the plan's).
+    pub time: Duration,
+}
+
 /// How to run the jobs.
 pub struct Plan {
-    pub binary: PathBuf,
+    /// The test binaries, each job's by its index.
+    pub binaries: Vec<Binary>,
     pub root: PathBuf,
-    pub package: String,
     /// Where failing runs' output is kept, a folder per test.
     pub out: PathBuf,
+    /// The limits of a run, but for its time, its binary's.
     pub limits: Limits,
     pub jobs: usize,
     /// `LAB_LOG` for the runs, so that a failing run's kept output has its log.
@@ -77,20 +88,27 @@ pub fn run_all(
 }
 
 fn run_one(plan: &Plan, job: &Job) -> Result<RunResult> {
+    let binary = plan
+        .binaries
+        .get(job.binary)
+        .with_context(|| format!("no test binary {} for {}", job.binary, job.test))?;
+    let limits = Limits {
+        time: binary.time,
+        ..plan.limits.clone()
+    };
     let token = verdict::token()?;
     let launch = Launch {
-        binary: plan.binary.clone(),
+        binary: binary.path.clone(),
         root: plan.root.clone(),
-        package: plan.package.clone(),
+        package: binary.package.clone(),
         test: job.test.clone(),
         seed: job.seed,
         log: plan.log.clone(),
         strict: plan.strict,
     };
-    let ended = child::run(&launch, &plan.limits, &token)
+    let ended = child::run(&launch, &limits, &token)
         .with_context(|| format!("cannot run {} (run {})", job.test, job.run))?;
-    let (passed, reason, verdict) =
-        outcome::score(&job.test, &token, &ended, &plan.limits, plan.strict);
+    let (passed, reason, verdict) = outcome::score(&job.test, &token, &ended, &limits, plan.strict);
     let kept = match &reason {
         None => None,
         Some(reason) => {
@@ -109,6 +127,7 @@ fn run_one(plan: &Plan, job: &Job) -> Result<RunResult> {
         _ => ended.seconds,
     };
     Ok(RunResult {
+        package: binary.package.clone(),
         part: outcome::part_of(&job.test),
         test: job.test.clone(),
         run: job.run,

@@ -1,6 +1,7 @@
 //! The grade table: one row per run, with each part's totals under its rows.
 
 use crate::grade::outcome::RunResult;
+use crate::lab::PARTS;
 
 const HEADER: [&str; 10] = [
     "part", "test", "result", "seconds", "peers", "RPCs", "bytes", "commands", "warnings", "kept",
@@ -75,6 +76,21 @@ fn totals(part: &str, results: &[&RunResult]) -> Vec<String> {
             .to_string(),
         "".to_owned(),
     ]
+}
+
+/// Sorts `results` into the table's order: parts in the labs' order (2A-2D, extra, 3A, 3B;
+/// any other part after them, by name), a part's tests by name, a test's runs together.
+pub fn sort(results: &mut [RunResult]) {
+    let key = |r: &RunResult| {
+        let rank = PARTS.iter().position(|p| p.tag == r.part);
+        (
+            rank.unwrap_or(usize::MAX),
+            r.part.clone(),
+            r.test.clone(),
+            r.run,
+        )
+    };
+    results.sort_by_key(key);
 }
 
 /// The parts in order of first appearance.
@@ -157,6 +173,7 @@ mod tests {
 
     fn result(test: &str, reason: Option<&str>, rpcs: u64) -> RunResult {
         RunResult {
+            package: "raft".into(),
             part: "2A".into(),
             test: test.into(),
             run: 1,
@@ -173,6 +190,48 @@ mod tests {
                 ..Verdict::default()
             }),
             kept: reason.map(|_| "k.log".into()),
+        }
+    }
+
+    #[test]
+    fn parts_of_both_labs_sort_in_the_labs_order() {
+        let of = |package: &str, test: &str, run: usize| RunResult {
+            package: package.into(),
+            part: crate::grade::outcome::part_of(test),
+            run,
+            ..result(test, None, 1)
+        };
+        let mut results = vec![
+            of("kvraft", "speed_3A", 1),
+            of("kvraft", "basic_3A", 2),
+            of("raft", "split_votes_extra", 1),
+            of("kvraft", "snapshot_rpc_3B", 1),
+            of("raft", "basic_agree_2B", 1),
+            of("kvraft", "basic_3A", 1),
+            of("raft", "re_election_2A", 1),
+        ];
+        sort(&mut results);
+        let order: Vec<(String, usize)> = results.iter().map(|r| (r.test.clone(), r.run)).collect();
+        let expected = [
+            ("re_election_2A", 1),
+            ("basic_agree_2B", 1),
+            ("split_votes_extra", 1),
+            ("basic_3A", 1),
+            ("basic_3A", 2),
+            ("speed_3A", 1),
+            ("snapshot_rpc_3B", 1),
+        ]
+        .map(|(t, r)| (t.to_owned(), r));
+        assert_eq!(order, expected);
+        // One table, each part with its totals.
+        let table = render(&results, 2);
+        for part in ["2A", "2B", "extra", "3A", "3B"] {
+            assert!(
+                table
+                    .lines()
+                    .any(|l| l.starts_with(&format!("{part}  ")) && l.contains("total")),
+                "no totals of {part}:\n{table}"
+            );
         }
     }
 

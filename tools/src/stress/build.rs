@@ -77,18 +77,6 @@ pub fn workspace_root() -> Result<PathBuf> {
         .with_context(|| format!("no directory above {}", manifest.display()))
 }
 
-/// Finds the workspace, says on stderr what `tool` builds, builds `target` and returns the
-/// workspace's root and the test binary: the start of every tool that runs tests.
-pub fn build_in_workspace(tool: &str, target: &Target) -> Result<(PathBuf, PathBuf)> {
-    let root = workspace_root()?;
-    eprintln!(
-        "{tool}: building: cargo {} --no-run",
-        target.cargo_args().join(" ")
-    );
-    let binary = build(&root, target)?;
-    Ok((root, binary))
-}
-
 /// Builds `target` (cargo's progress goes to our stderr) and returns the test binary.
 pub fn build(root: &Path, target: &Target) -> Result<PathBuf> {
     let mut command = Command::new(cargo());

@@ -22,7 +22,9 @@ pub fn failure_line(outcome: &Outcome) -> String {
     )
 }
 
-pub fn report_failures(target: &Target, failed: &[Outcome]) {
+/// The failing runs, each with the command that replays it from its seed, as built from
+/// `targets[i]` for a run of binary i.
+pub fn report_failures(targets: &[Target], failed: &[Outcome]) {
     if failed.is_empty() {
         println!("\nno failures");
         return;
@@ -30,7 +32,7 @@ pub fn report_failures(target: &Target, failed: &[Outcome]) {
     println!("\n{} failing run(s):", failed.len());
     for outcome in failed {
         println!("  {}", failure_line(outcome));
-        if let Some(seed) = outcome.job.seed {
+        if let (Some(seed), Some(target)) = (outcome.job.seed, targets.get(outcome.job.binary)) {
             println!(
                 "    replay: {}",
                 target.replay_command(&outcome.job.test, seed)

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 
 use crate::logline::Log;
+use crate::stress::select::Chosen;
 
 /// One run of one test.
 #[derive(Debug, Clone)]
@@ -22,6 +23,8 @@ pub struct Job {
     pub run: usize,
     /// The simulation's seed; `None` in real time.
     pub seed: Option<u64>,
+    /// Which of the plan's test binaries holds the test (its index among them).
+    pub binary: usize,
 }
 
 impl Job {
@@ -50,16 +53,31 @@ pub struct Outcome {
     pub replay: Option<(PathBuf, bool)>,
 }
 
-/// How to run the jobs.
-pub struct Plan {
-    pub binary: PathBuf,
-    pub root: PathBuf,
-    pub out: PathBuf,
+/// A test binary the jobs run.
+pub struct Binary {
+    pub path: PathBuf,
+    /// The package it was built from.
     pub package: String,
-    pub jobs: usize,
     /// A run still going after this long is killed and counts as failed: a deadlock in
     /// simulation never ends on its own.
     pub timeout: Duration,
+}
+
+/// How to run the jobs.
+pub struct Plan {
+    /// The test binaries, each job's by its index.
+    pub binaries: Vec<Binary>,
+    pub root: PathBuf,
+    pub out: PathBuf,
+    pub jobs: usize,
+}
+
+impl Plan {
+    fn binary(&self, job: &Job) -> Result<&Binary> {
+        self.binaries
+            .get(job.binary)
+            .with_context(|| format!("no test binary {} for {}", job.binary, job.test))
+    }
 }
 
 /// How a child ended.
@@ -133,8 +151,9 @@ fn run_one(plan: &Plan, job: Job, stop: &AtomicBool) -> Result<Option<Outcome>> 
             replay: None,
         }));
     }
+    let timeout = plan.binary(&job)?.timeout;
     let failure = match ended {
-        Ended::TimedOut => Some(timed_out(plan)),
+        Ended::TimedOut => Some(timed_out(timeout)),
         _ => Log::read(&path)?.failure.map(|f| f.message),
     };
     // A seed replays exactly: run it again with the log on, unless the log already was.
@@ -146,7 +165,7 @@ fn run_one(plan: &Plan, job: Job, stop: &AtomicBool) -> Result<Option<Outcome>> 
                     let again = Log::read(&replay_path)?.failure.map(|f| f.message);
                     Some((replay_path, !status.success() && again == failure))
                 }
-                Ended::TimedOut => Some((replay_path, failure == Some(timed_out(plan)))),
+                Ended::TimedOut => Some((replay_path, failure == Some(timed_out(timeout)))),
                 Ended::Stopped => None,
             }
         }
@@ -173,16 +192,17 @@ fn run_child(
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
+    let binary = plan.binary(job)?;
     let file = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
     let stderr = file
         .try_clone()
         .with_context(|| format!("cannot reopen {}", path.display()))?;
-    let mut command = Command::new(&plan.binary);
+    let mut command = Command::new(&binary.path);
     command
         .current_dir(&plan.root)
         .args(["--exact", &job.test, "--test-threads", "1", "--nocapture"])
         // The binary's replay hint names the package from this, as under cargo.
-        .env("CARGO_PKG_NAME", &plan.package)
+        .env("CARGO_PKG_NAME", &binary.package)
         .stdin(Stdio::null())
         .stdout(file)
         .stderr(stderr);
@@ -196,7 +216,7 @@ fn run_child(
     }
     let mut child = command
         .spawn()
-        .with_context(|| format!("cannot start {}", plan.binary.display()))?;
+        .with_context(|| format!("cannot start {}", binary.path.display()))?;
     let started = Instant::now();
     // Polled, so that a stop (--fail-fast) or the time limit can kill a running child.
     loop {
@@ -205,7 +225,7 @@ fn run_child(
         }
         let ended = if stop.load(Ordering::SeqCst) {
             Some(Ended::Stopped)
-        } else if started.elapsed() >= plan.timeout {
+        } else if started.elapsed() >= binary.timeout {
             Some(Ended::TimedOut)
         } else {
             None
@@ -219,21 +239,22 @@ fn run_child(
     }
 }
 
-fn timed_out(plan: &Plan) -> String {
-    format!("killed after {} s (--timeout)", plan.timeout.as_secs())
+fn timed_out(timeout: Duration) -> String {
+    format!("killed after {} s (--timeout)", timeout.as_secs())
 }
 
 /// The jobs: `runs` of each test, interleaved so that every test makes progress; in
 /// simulation, each with its own seed, from `first_seed` up.
-pub fn plan_jobs(tests: &[String], runs: usize, first_seed: Option<u64>) -> Vec<Job> {
+pub fn plan_jobs(tests: &[Chosen], runs: usize, first_seed: Option<u64>) -> Vec<Job> {
     let mut jobs = Vec::with_capacity(tests.len() * runs);
     for run in 1..=runs {
         for test in tests {
             let seed = first_seed.map(|first| first.wrapping_add(jobs.len() as u64));
             jobs.push(Job {
-                test: test.clone(),
+                test: test.test.clone(),
                 run,
                 seed,
+                binary: test.binary,
             });
         }
     }
@@ -246,11 +267,16 @@ mod tests {
 
     #[test]
     fn every_run_gets_its_own_seed() {
-        let tests = ["a".to_owned(), "b".to_owned()];
+        let tests = [("a", 0), ("b", 1)].map(|(test, binary)| Chosen {
+            test: test.to_owned(),
+            binary,
+        });
         let jobs = plan_jobs(&tests, 3, Some(100));
         let seeds: Vec<u64> = jobs.iter().filter_map(|j| j.seed).collect();
         assert_eq!(seeds, [100, 101, 102, 103, 104, 105]);
         assert_eq!(jobs.iter().filter(|j| j.test == "b").count(), 3);
+        // Each run is of its test's binary.
+        assert!(jobs.iter().all(|j| j.binary == usize::from(j.test == "b")));
         assert!(plan_jobs(&tests, 2, None).iter().all(|j| j.seed.is_none()));
     }
 }

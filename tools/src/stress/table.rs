@@ -99,6 +99,7 @@ mod tests {
                 test: "t".into(),
                 run: 1,
                 seed: Some(3),
+                binary: 0,
             },
             passed,
             seconds,
