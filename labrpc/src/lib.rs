@@ -6,6 +6,9 @@
 //! counts RPCs and bytes as Go's does. When unreliable, the network delays requests and
 //! drops requests and replies; with long reordering it holds some replies back for a long
 //! time; a call to a disabled end or a missing server gets no answer after a random wait.
+//! Beyond Go, two options, off by default: a one-way end that delivers requests but loses
+//! their replies ([`Network::set_replies_lost`]), and a network that delivers some requests
+//! a second time, late ([`Network::set_duplicate_requests`]).
 //! A call returns the reply, or [`CallError::NoReply`] once the network loses it or the
 //! server is unreachable, deleted or cut off (at once, whenever that happens during the
 //! call); only a handler that never returns, on a server that stays connected, keeps its

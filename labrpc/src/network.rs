@@ -37,6 +37,17 @@ mod go {
     pub const SHORT_SILENCE_MS: u64 = 100;
 }
 
+/// The duplicating network's constants: not Go's (Go's labrpc never duplicates).
+mod duplicates {
+    /// A delivered request is delivered again 200 times in 1000. Often enough that the few
+    /// InstallSnapshots of a test (one or two per catch-up) get copies in most runs; rare
+    /// enough that the handlers' extra work stays small.
+    pub const PER_MILLE: u64 = 200;
+    /// The copy arrives `0..2000` ms after the original: as late as long reordering holds a
+    /// reply, past many heartbeats and, with snapshots every ten commands, later snapshots.
+    pub const DELAY_MS: u64 = 2000;
+}
+
 /// The simulated network. Cheap to clone; clones are the same network.
 #[derive(Clone)]
 pub struct Network {
@@ -63,6 +74,7 @@ struct Topology {
     reliable: bool,
     long_delays: bool,
     long_reordering: bool,
+    duplicate_requests: bool,
     ends: HashMap<Arc<str>, EndState>,
     servers: HashMap<Arc<str>, Server>,
 }
@@ -70,6 +82,8 @@ struct Topology {
 #[derive(Default)]
 struct EndState {
     enabled: bool,
+    /// A one-way link: requests are delivered, replies lost.
+    replies_lost: bool,
     server: Option<Arc<str>>,
 }
 
@@ -79,6 +93,7 @@ struct Route {
     reliable: bool,
     long_delays: bool,
     long_reordering: bool,
+    duplicate_requests: bool,
 }
 
 /// How a request's journey ended.
@@ -99,6 +114,7 @@ impl Network {
                     reliable: true,
                     long_delays: false,
                     long_reordering: false,
+                    duplicate_requests: false,
                     ends: HashMap::new(),
                     servers: HashMap::new(),
                 }),
@@ -138,6 +154,31 @@ impl Network {
     /// A call to a disabled end or a missing server waits up to 7 s instead of 100 ms.
     pub fn set_long_delays(&self, long_delays: bool) {
         self.inner.topology().long_delays = long_delays;
+    }
+
+    /// Not in Go's labrpc: some delivered requests are delivered a second time, up to 2 s
+    /// later (a copy the network made), and that copy's reply is discarded. The copy takes
+    /// the end's route as it is when it arrives: if the end is disabled or its server gone
+    /// by then, the copy is lost. Copies count in no counter (neither RPCs nor bytes, nor
+    /// the server's count) and do not reach the `on_send` hook: the counters count what
+    /// the peers sent, and the network's copies are not theirs.
+    pub fn set_duplicate_requests(&self, duplicate_requests: bool) {
+        self.inner.topology().duplicate_requests = duplicate_requests;
+    }
+
+    /// Not in Go's labrpc: a one-way link. While `lost` is set, the end's requests are
+    /// delivered (and their handlers run) but every reply is lost: the call fails with
+    /// [`CallError::NoReply`] once the handler has returned. The setting outlasts disabling
+    /// and enabling the end.
+    pub fn set_replies_lost(&self, end: impl ToString, lost: bool) {
+        let mut topology = self.inner.topology();
+        topology
+            .ends
+            .entry(end.to_string().into())
+            .or_default()
+            .replies_lost = lost;
+        drop(topology);
+        self.inner.changed();
     }
 
     /// Makes a new end, disabled and unconnected.
@@ -324,6 +365,14 @@ impl NetworkInner {
                 return Err(CallError::NoReply);
             }
         }
+        // Drawn only when on, so that runs without copies draw what they always drew.
+        if route.duplicate_requests && chance(duplicates::PER_MILLE, 1000) {
+            let delay = Duration::from_millis(below(duplicates::DELAY_MS));
+            spawn(
+                self.clone()
+                    .deliver_copy(end.clone(), call.clone(), args.clone(), delay),
+            );
+        }
         let reply = self
             .run_handler(&end, &server_name, &server, &call, &args, changes)
             .await
@@ -338,6 +387,10 @@ impl NetworkInner {
             log::trace!("{end} {call}: reply dropped");
             return Err(CallError::NoReply);
         }
+        if self.replies_lost(&end) {
+            log::trace!("{end} {call}: reply lost (one-way link)");
+            return Err(CallError::NoReply);
+        }
         if route.long_reordering && chance(go::REORDER_SHARE.0, go::REORDER_SHARE.1) {
             let ms = go::REORDER_BASE_MS + below(1 + below(go::REORDER_SPREAD_MS));
             sleep(Duration::from_millis(ms)).await;
@@ -348,6 +401,28 @@ impl NetworkInner {
         }
         latency::travel().await;
         reply
+    }
+
+    /// Delivers a copy of a request `delay` after the original, through the end's route as
+    /// it is then; the handler runs to the end and its reply is discarded.
+    async fn deliver_copy(
+        self: Arc<Self>,
+        end: Arc<str>,
+        call: String,
+        args: Vec<u8>,
+        delay: Duration,
+    ) {
+        sleep(delay).await;
+        let Some((server_name, server)) = self.route(&end).target else {
+            log::trace!("{end} {call}: copy lost, the end no longer reaches a server");
+            return;
+        };
+        log::trace!("{end} {call}: copy delivered to server {server_name}");
+        let what = format!("server {server_name}'s {call} handler (a copy of a request)");
+        // The original already reported any programming error this call makes.
+        if let Ok(handler) = within(|| what.clone(), || server.dispatch_uncounted(&call, &args)) {
+            let _ = named(what, handler).await;
+        }
     }
 
     /// Runs the handler; if the server is deleted or cut off from the end at any time after
@@ -392,7 +467,15 @@ impl NetworkInner {
             reliable: topology.reliable,
             long_delays: topology.long_delays,
             long_reordering: topology.long_reordering,
+            duplicate_requests: topology.duplicate_requests,
         }
+    }
+
+    fn replies_lost(&self, end: &str) -> bool {
+        self.topology()
+            .ends
+            .get(end)
+            .is_some_and(|state| state.replies_lost)
     }
 
     fn is_server_dead(&self, end: &str, server_name: &str, server: &Server) -> bool {

@@ -51,6 +51,15 @@ impl Server {
         args: &[u8],
     ) -> Result<BoxFuture<'static, HandlerResult>, CallError> {
         self.inner.count.fetch_add(1, Ordering::Relaxed);
+        self.dispatch_uncounted(call, args)
+    }
+
+    /// Starts the handler without counting the RPC: for the network's copies of requests.
+    pub(crate) fn dispatch_uncounted(
+        &self,
+        call: &str,
+        args: &[u8],
+    ) -> Result<BoxFuture<'static, HandlerResult>, CallError> {
         let (service_name, method) = call.rsplit_once('.').unwrap_or((call, ""));
         let service = {
             let services = self

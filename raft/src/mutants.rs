@@ -34,6 +34,14 @@ pub const MUTANTS: &[(&str, &str)] = &[
         "snapshot_ignored_on_restart",
         "a restarted peer ignores the snapshot it saved (its in-memory copy is empty)",
     ),
+    (
+        "stale_append_resets_timer",
+        "a follower rejects an AppendEntries of an older term but restarts its election timer",
+    ),
+    (
+        "older_snapshot_installed",
+        "a follower installs an InstallSnapshot its committed state already covers",
+    ),
 ];
 
 /// Whether the bug `name` is switched on. Reads `RAFT_MUTANT` once; an unknown name fails

@@ -31,7 +31,10 @@ children!(
     backup_2B => part_2b::backup,
     persist1_2C => part_2c::persist1,
     persist2_2C => part_2c::persist2,
+    snapshot_install_2D => part_2d::snapshot_install,
+    snapshot_install_unreliable_2D => part_2d::snapshot_install_unreliable,
     snapshot_install_crash_2D => part_2d::snapshot_install_crash,
+    snapshot_install_uncrash_2D => part_2d::snapshot_install_uncrash,
     snapshot_all_crash_2D => part_2d::snapshot_all_crash,
     snapshot_init_2D => part_2d::snapshot_init,
     split_votes_extra => extra::split_votes,
@@ -39,6 +42,8 @@ children!(
     crashed_peers_extra => extra::crashed_peers,
     voter_restart_extra => extra::voter_restart,
     snapshot_restart_extra => extra::snapshot_restart,
+    stale_leader_extra => extra::stale_leader,
+    duplicated_snapshots_extra => extra::duplicated_snapshots,
 );
 
 /// The cases: simulation only, where a seed range is the same every time.
@@ -195,6 +200,33 @@ mod cases {
             checked_tests: &["snapshot_restart_extra"],
             seeds: 10,
             message: "snapshot decode error",
+        });
+    }
+
+    #[test]
+    fn stale_append_resets_timer() {
+        missed_by_go_caught_here(&Case {
+            mutant: "stale_append_resets_timer",
+            go_tests: PART_2A,
+            checked_tests: &["stale_leader_extra"],
+            seeds: 5,
+            message: "no leader elected within 5 s among three peers of five",
+        });
+    }
+
+    #[test]
+    fn older_snapshot_installed() {
+        missed_by_go_caught_here(&Case {
+            mutant: "older_snapshot_installed",
+            go_tests: &[
+                "snapshot_install_2D",
+                "snapshot_install_unreliable_2D",
+                "snapshot_install_crash_2D",
+                "snapshot_install_uncrash_2D",
+            ],
+            checked_tests: &["duplicated_snapshots_extra"],
+            seeds: 10,
+            message: "the service went back",
         });
     }
 }

@@ -50,6 +50,9 @@ pub struct Config<R: RaftPeer> {
 pub(crate) struct Shared<R> {
     pub(crate) rafts: Vec<Option<Arc<R>>>,
     pub(crate) connected: Vec<bool>,
+    /// Peers made deaf (`deafen`): their requests reach the connected peers, nothing
+    /// reaches them. Not connected.
+    pub(crate) deaf: Vec<bool>,
     pub(crate) saved: Vec<Option<Arc<Persister>>>,
     /// The names of each peer's outgoing ends, one per peer.
     pub(crate) end_names: Vec<Option<Vec<String>>>,
@@ -82,6 +85,7 @@ impl<R: RaftPeer> Config<R> {
             shared: Arc::new(Mutex::new(Shared {
                 rafts: (0..n).map(|_| None).collect(),
                 connected: vec![false; n],
+                deaf: vec![false; n],
                 saved: vec![None; n],
                 end_names: vec![None; n],
                 instances: vec![0; n],
@@ -248,10 +252,11 @@ impl<R: RaftPeer> Config<R> {
         Ok(persister)
     }
 
-    /// Attaches peer `i` to the network.
+    /// Attaches peer `i` to the network (undoing `deafen` too).
     pub fn connect(&self, i: usize) {
         log::info!(target: "tester", "S{i} connected");
         let mut shared = self.shared();
+        self.hear_again(&mut shared, i);
         shared.connected[i] = true;
         for j in 0..self.n {
             if shared.connected[j] {
@@ -261,13 +266,52 @@ impl<R: RaftPeer> Config<R> {
                     }
                 }
             }
+            // A deaf peer's requests reach every connected peer.
+            if shared.deaf[j] {
+                if let Some(names) = &shared.end_names[j] {
+                    self.net.enable(&names[i], true);
+                }
+            }
         }
     }
 
-    /// Detaches peer `i` from the network.
+    /// Not in Go's tester: makes peer `i` deaf. Its requests still reach the connected
+    /// peers (and those connected later), but every reply to it is lost and no request
+    /// reaches it: a leader cut off this way goes on sending heartbeats of its old term,
+    /// never learning of a newer one. It counts as disconnected; `connect` or `disconnect`
+    /// ends it.
+    pub fn deafen(&self, i: usize) {
+        log::info!(target: "tester", "S{i} deafened");
+        let mut shared = self.shared();
+        shared.connected[i] = false;
+        shared.deaf[i] = true;
+        for j in 0..self.n {
+            if let Some(names) = &shared.end_names[i] {
+                self.net.set_replies_lost(&names[j], true);
+                self.net.enable(&names[j], shared.connected[j]);
+            }
+            if let Some(names) = &shared.end_names[j] {
+                self.net.enable(&names[i], false);
+            }
+        }
+    }
+
+    /// Ends peer `i`'s deafness, if any: its ends get their replies again.
+    fn hear_again(&self, shared: &mut Shared<R>, i: usize) {
+        if std::mem::take(&mut shared.deaf[i]) {
+            if let Some(names) = &shared.end_names[i] {
+                for name in names {
+                    self.net.set_replies_lost(name, false);
+                }
+            }
+        }
+    }
+
+    /// Detaches peer `i` from the network (undoing `deafen` too).
     pub fn disconnect(&self, i: usize) {
         log::info!(target: "tester", "S{i} disconnected");
         let mut shared = self.shared();
+        self.hear_again(&mut shared, i);
         shared.connected[i] = false;
         for j in 0..self.n {
             for (from, to) in [(i, j), (j, i)] {
@@ -299,6 +343,12 @@ impl<R: RaftPeer> Config<R> {
 
     pub fn set_long_reordering(&self, long_reordering: bool) {
         self.net.set_long_reordering(long_reordering);
+    }
+
+    /// Not in Go's tester: the network delivers some requests a second time, up to 2 s
+    /// later (`labrpc::Network::set_duplicate_requests`).
+    pub fn set_duplicate_requests(&self, duplicate_requests: bool) {
+        self.net.set_duplicate_requests(duplicate_requests);
     }
 
     /// The connected peers' states, with the peer's number.

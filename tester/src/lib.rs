@@ -68,6 +68,8 @@ macro_rules! raft_tests {
             crashed_peers_extra => extra::crashed_peers,
             voter_restart_extra => extra::voter_restart,
             snapshot_restart_extra => extra::snapshot_restart,
+            stale_leader_extra => extra::stale_leader,
+            duplicated_snapshots_extra => extra::duplicated_snapshots,
         );
     };
     (@each $raft:ty; $($name:ident => $module:ident :: $test:ident),* $(,)?) => {

@@ -135,6 +135,45 @@ fn connected_peers_reach_each_other_and_the_counters_move() {
     });
 }
 
+/// A deaf peer's requests reach the connected peers (now and later) but it hears
+/// nothing: no reply, no request. `connect` ends it.
+#[test]
+fn a_deaf_peer_is_heard_but_hears_nothing() {
+    run_test(|| async {
+        let cluster = Cluster::new(3);
+        let cfg = cluster.config(false, false);
+        cfg.deafen(2);
+        assert!(!cfg.is_connected(2));
+        let reached = cfg.rpc_count(0);
+        let reply = cluster.end(2, 0).call::<_, u64>("Raft.Echo", &1u64).await;
+        assert!(
+            reply.is_err_and(|err| err.is_no_reply()),
+            "the reply is lost"
+        );
+        assert_eq!(cfg.rpc_count(0), reached + 1, "the request arrived");
+        assert!(silent(&cluster.end(0, 2), 2).await);
+        assert_eq!(cfg.rpc_count(2), 0, "nothing reaches a deaf peer");
+        assert!(
+            answers(&cluster.end(0, 1), 3).await,
+            "the others still talk"
+        );
+
+        // Only connected peers hear it, including those connected after it went deaf.
+        cfg.disconnect(1);
+        let reached = cfg.rpc_count(1);
+        assert!(silent(&cluster.end(2, 1), 4).await);
+        assert_eq!(cfg.rpc_count(1), reached);
+        cfg.connect(1);
+        assert!(silent(&cluster.end(2, 1), 5).await);
+        assert_eq!(cfg.rpc_count(1), reached + 1);
+
+        cfg.connect(2);
+        assert!(cfg.is_connected(2));
+        assert!(answers(&cluster.end(2, 0), 6).await);
+        assert!(answers(&cluster.end(0, 2), 7).await);
+    });
+}
+
 #[test]
 fn an_unreliable_network_loses_some_calls() {
     run_test(|| async {

@@ -107,6 +107,9 @@ impl Core {
             conflict_index: 0,
         };
         if args.term < self.hard.term {
+            if mutant!("stale_append_resets_timer") {
+                self.reset_election_timer(now);
+            }
             return reply;
         }
         // A leader of our term exists: a candidate yields, and the election clock restarts.

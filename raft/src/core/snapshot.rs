@@ -39,7 +39,7 @@ impl Core {
         let index = args.last_included_index;
         // What we have committed already covers it (a stale or repeated snapshot): our
         // state is at least as new, and the service must not go back.
-        if index <= self.commit_index {
+        if index <= self.commit_index && !mutant!("older_snapshot_installed") {
             return reply;
         }
         let log = &mut self.hard.log;

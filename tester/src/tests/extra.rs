@@ -157,6 +157,72 @@ pub async fn snapshot_restart<R: RaftPeer>() {
     cfg.end();
 }
 
+/// A stale leader whose requests still arrive but which hears nothing (no reply, no
+/// request reaches it) goes on sending heartbeats of its old term. Followers must reject
+/// them without restarting their election timers: when the newer leader goes, the three
+/// peers left of five must elect one within Go's allowance. A Raft that restarts its timer
+/// on any AppendEntries, even one of an older term, never times out. Go's labrpc has no
+/// such one-way link (`Config::deafen`).
+pub async fn stale_leader<R: RaftPeer>() {
+    let servers = 5;
+    let cfg = Config::<R>::new(servers, false, false);
+    cfg.begin("Test (extra): a stale leader that hears nothing keeps sending");
+
+    for _ in 0..3 {
+        let stale = cfg.check_one_leader().await;
+        cfg.disconnect(stale);
+        // The other four elect a leader of a newer term.
+        let newer = cfg.check_one_leader().await;
+        // The stale leader never learns of it: its heartbeats reach the others again.
+        cfg.deafen(stale);
+        sleep(ELECTION_TIMEOUT / 2).await;
+        cfg.disconnect(newer);
+        leader_within_allowance(
+            &cfg,
+            "among three peers of five while a stale leader, which hears nothing, sends them \
+             heartbeats of an older term: a follower must reject an AppendEntries of an older \
+             term without restarting its election timer",
+        )
+        .await;
+        cfg.connect(stale);
+        cfg.connect(newer);
+    }
+    cfg.check_one_leader().await;
+    cfg.end();
+}
+
+/// Snapshot rounds (as Go's 2D tests, reliable) on a network that delivers some requests a
+/// second time up to 2 s later: a copy of an InstallSnapshot reaches a follower that has
+/// since committed past it. The follower must ignore it; one that installs it takes its
+/// service back (the snapshot applier's check fails it). Go's labrpc never duplicates.
+pub async fn duplicated_snapshots<R: RaftPeer>() {
+    let servers = 3;
+    let cfg = Config::<R>::new(servers, false, true);
+    cfg.begin("Test (extra): snapshots with duplicated requests");
+    cfg.set_duplicate_requests(true);
+
+    cfg.one(&rand_int(), servers, true).await;
+    for _ in 0..15 {
+        let leader = cfg.check_one_leader().await;
+        let behind = (leader + 1 + random::below(servers as u64 - 1) as usize) % servers;
+        cfg.disconnect(behind);
+        // Enough for the others to snapshot past all that `behind` holds, so that it
+        // catches up from an InstallSnapshot.
+        for _ in 0..SNAPSHOT_INTERVAL + 1 {
+            cfg.one(&rand_int(), servers - 1, true).await;
+        }
+        cfg.connect(behind);
+        // Commands past the snapshot, which a late copy of it must not undo.
+        for _ in 0..3 {
+            cfg.one(&rand_int(), servers, true).await;
+        }
+    }
+    // The last copies arrive within 2 s.
+    sleep(2 * ELECTION_TIMEOUT).await;
+    cfg.one(&rand_int(), servers, true).await;
+    cfg.end();
+}
+
 /// Waits until every running peer is in one term (a leader's heartbeats bring them there);
 /// fails after Go's 5 s allowance for an election.
 async fn agree_on_a_term<R: RaftPeer>(cfg: &Config<R>) {
