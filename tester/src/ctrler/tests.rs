@@ -25,23 +25,27 @@ pub async fn check<S: CtrlerService, C: CtrlerClerk>(
     groups: &[Gid],
 ) {
     let c = cfg.query(ck, None).await;
+    if let Err(error) = check_config(&c, groups) {
+        panic!("{error} (the latest configuration: {c:?})");
+    }
+}
+
+/// `check`'s verdict on configuration `c`.
+pub fn check_config(c: &Config, groups: &[Gid]) -> Result<(), String> {
     if c.groups.len() != groups.len() {
-        panic!(
-            "wanted {} groups, got {} (the latest configuration: {c:?})",
+        return Err(format!(
+            "wanted {} groups, got {}",
             groups.len(),
             c.groups.len()
-        );
+        ));
     }
-    for g in groups {
-        if !c.groups.contains_key(g) {
-            panic!("missing group {g} (the latest configuration: {c:?})");
-        }
+    if let Some(g) = groups.iter().find(|g| !c.groups.contains_key(g)) {
+        return Err(format!("missing group {g}"));
     }
     if !groups.is_empty() {
-        for (s, g) in c.shards.iter().enumerate() {
-            if !c.groups.contains_key(g) {
-                panic!("shard {s} -> invalid group {g} (the latest configuration: {c:?})");
-            }
+        let stray = c.shards.iter().enumerate();
+        if let Some((s, g)) = stray.into_iter().find(|(_, g)| !c.groups.contains_key(g)) {
+            return Err(format!("shard {s} -> invalid group {g}"));
         }
     }
     let mut counts: BTreeMap<Gid, usize> = BTreeMap::new();
@@ -56,11 +60,12 @@ pub async fn check<S: CtrlerService, C: CtrlerClerk>(
         min = min.min(count);
     }
     if max > min + 1 {
-        panic!(
+        return Err(format!(
             "max {max} too much larger than min {min}: the shards are not balanced over the \
-             groups (the latest configuration: {c:?})"
-        );
+             groups"
+        ));
     }
+    Ok(())
 }
 
 /// Go's `check_same_config`: two answers for the same configuration are the same.
@@ -394,4 +399,65 @@ pub async fn multi<S: CtrlerService, C: CtrlerClerk>() {
     cfg.passed(step);
 
     cfg.end();
+}
+
+#[cfg(test)]
+mod unit {
+    use super::*;
+
+    fn config(shards: [Gid; NSHARDS], gids: &[Gid]) -> Config {
+        Config {
+            num: 1,
+            shards,
+            groups: gids.iter().map(|&g| (g, vec![format!("s{g}")])).collect(),
+        }
+    }
+
+    #[test]
+    fn check_takes_balanced_configurations_only() {
+        assert_eq!(check_config(&Config::default(), &[]), Ok(()));
+        let c = config([1, 2, 1, 2, 1, 2, 1, 2, 1, 3], &[1, 2, 3]);
+        assert_eq!(
+            check_config(&c, &[1, 2, 3]),
+            Err(
+                "max 5 too much larger than min 1: the shards are not balanced over the groups"
+                    .into()
+            )
+        );
+        let c = config([1, 2, 3, 1, 2, 3, 1, 2, 3, 1], &[1, 2, 3]);
+        assert_eq!(check_config(&c, &[3, 1, 2]), Ok(()));
+    }
+
+    #[test]
+    fn check_names_what_is_wrong() {
+        let c = config([1; NSHARDS], &[1]);
+        assert_eq!(
+            check_config(&c, &[1, 2]),
+            Err("wanted 2 groups, got 1".into())
+        );
+        assert_eq!(check_config(&c, &[2]), Err("missing group 2".into()));
+        let c = config([1, 1, 1, 1, 1, 2, 2, 2, 2, 0], &[1, 2]);
+        assert_eq!(
+            check_config(&c, &[1, 2]),
+            Err("shard 9 -> invalid group 0".into())
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "Shards wrong: configuration 1")]
+    fn configurations_that_differ_in_a_shard_are_not_the_same() {
+        let c1 = config([1; NSHARDS], &[1, 2]);
+        let mut c2 = c1.clone();
+        c2.shards[3] = 2;
+        check_same_config(&c1, &c2);
+    }
+
+    #[test]
+    #[should_panic(expected = "Groups wrong: group 2")]
+    fn configurations_that_differ_in_a_server_are_not_the_same() {
+        let c1 = config([1; NSHARDS], &[1, 2]);
+        let mut c2 = c1.clone();
+        c2.groups.insert(2, vec!["other".into()]);
+        check_same_config(&c1, &c2);
+    }
 }
