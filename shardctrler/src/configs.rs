@@ -40,10 +40,14 @@ impl Default for Configs {
     }
 }
 
-/// A snapshot that does not decode: the controller refuses to start from it.
+/// A snapshot the controller refuses to start from.
 #[derive(Debug, thiserror::Error)]
-#[error("the snapshot does not decode as the controller's configurations: {0}")]
-pub struct CorruptSnapshot(#[from] labgob::Error);
+pub enum CorruptSnapshot {
+    #[error("the snapshot does not decode as the controller's configurations: {0}")]
+    Decode(#[from] labgob::Error),
+    #[error("the snapshot holds no configuration, not even configuration 0")]
+    Empty,
+}
 
 /// How the shards are spread after a Join or Leave (see `crate::balance`).
 pub type Rebalance = fn(&mut [Gid; NSHARDS], &[Gid]);
@@ -58,7 +62,11 @@ impl Configs {
         if snapshot.is_empty() {
             return Ok(Self::new());
         }
-        Ok(labgob::decode(snapshot)?)
+        let configs: Configs = labgob::decode(snapshot)?;
+        if configs.configs.is_empty() {
+            return Err(CorruptSnapshot::Empty);
+        }
+        Ok(configs)
     }
 
     pub fn last_applied(&self) -> u64 {
@@ -67,7 +75,8 @@ impl Configs {
 
     /// The latest configuration.
     pub fn latest(&self) -> &Config {
-        // Never empty: configuration 0 is there from the start.
+        // Never empty: configuration 0 is there from the start, and `restore` refuses a
+        // snapshot without it.
         &self.configs[self.configs.len() - 1]
     }
 
@@ -217,5 +226,13 @@ mod tests {
         restored.apply(2, command(1, 1, join(5)), REBALANCE);
         assert_eq!(restored.latest().num, 1);
         assert!(Configs::restore(&[0xff, 1, 2]).is_err());
+        let empty = Configs {
+            configs: Vec::new(),
+            ..Configs::new()
+        };
+        assert!(matches!(
+            Configs::restore(&empty.snapshot()),
+            Err(CorruptSnapshot::Empty)
+        ));
     }
 }
