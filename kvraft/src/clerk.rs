@@ -17,16 +17,14 @@ use crate::common::{
 const ROUND_PAUSE: Duration = Duration::from_millis(20);
 
 pub struct Clerk {
-    servers: Vec<ClientEnd>,
-    /// The server that answered last: most likely the leader.
-    leader: usize,
+    servers: Replicas,
     client: u64,
     /// The number of the clerk's last request.
     seq: u64,
 }
 
 /// A reply that says whether its request succeeded.
-trait Reply {
+pub trait Reply {
     fn outcome(&self) -> Outcome;
 }
 
@@ -42,20 +40,31 @@ impl Reply for PutAppendReply {
     }
 }
 
-impl Clerk {
-    fn next_id(&mut self) -> RequestId {
-        self.seq += 1;
-        RequestId {
-            client: self.client,
-            seq: self.seq,
+/// The servers of a service on Raft, as a clerk reaches them: it remembers which one
+/// answered last and retries a request on each in turn until one applies it. Shared with
+/// the other services built this way (the shard controller).
+pub struct Replicas {
+    ends: Vec<ClientEnd>,
+    /// The server that answered last: most likely the leader.
+    leader: usize,
+    /// Who calls, for the logs: the clerk's id.
+    client: u64,
+}
+
+impl Replicas {
+    pub fn new(ends: Vec<ClientEnd>, client: u64) -> Self {
+        Replicas {
+            ends,
+            leader: 0,
+            client,
         }
     }
 
     /// Calls `method` on the servers, the likely leader first, until one succeeds.
-    async fn call<A: Gob, R: Gob + Reply>(&mut self, method: &str, args: &A) -> R {
+    pub async fn call<A: Gob, R: Gob + Reply>(&mut self, method: &str, args: &A) -> R {
         let mut failures: usize = 0;
         loop {
-            match self.servers[self.leader].call::<A, R>(method, args).await {
+            match self.ends[self.leader].call::<A, R>(method, args).await {
                 Ok(reply) if matches!(reply.outcome(), Outcome::Ok | Outcome::NoKey) => {
                     return reply
                 }
@@ -66,11 +75,21 @@ impl Clerk {
                 }
                 Err(_) => {}
             }
-            self.leader = (self.leader + 1) % self.servers.len();
+            self.leader = (self.leader + 1) % self.ends.len();
             failures += 1;
-            if failures.is_multiple_of(self.servers.len()) {
+            if failures.is_multiple_of(self.ends.len()) {
                 sleep(ROUND_PAUSE).await;
             }
+        }
+    }
+}
+
+impl Clerk {
+    fn next_id(&mut self) -> RequestId {
+        self.seq += 1;
+        RequestId {
+            client: self.client,
+            seq: self.seq,
         }
     }
 
@@ -81,16 +100,16 @@ impl Clerk {
             op,
             id: self.next_id(),
         };
-        let _: PutAppendReply = self.call(PUT_APPEND, &args).await;
+        let _: PutAppendReply = self.servers.call(PUT_APPEND, &args).await;
     }
 }
 
 impl KvClerk for Clerk {
     fn new(servers: Vec<ClientEnd>) -> Self {
+        let client = random::below(1 << 62);
         Clerk {
-            servers,
-            leader: 0,
-            client: random::below(1 << 62),
+            servers: Replicas::new(servers, client),
+            client,
             seq: 0,
         }
     }
@@ -100,7 +119,7 @@ impl KvClerk for Clerk {
             key: key.to_owned(),
             id: self.next_id(),
         };
-        let reply: GetReply = self.call(GET, &args).await;
+        let reply: GetReply = self.servers.call(GET, &args).await;
         reply.value
     }
 

@@ -7,9 +7,9 @@
 //! answers each RPC once its command is applied, and snapshots past `maxraftstate`.
 //! [`Clerk`] is the client library the tester calls.
 
-mod clerk;
+pub mod clerk;
 pub mod common;
-mod pending;
+pub mod pending;
 mod server;
 pub mod store;
 

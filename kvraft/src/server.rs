@@ -5,7 +5,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use lab_runtime::task::spawn;
-use lab_runtime::time::{timeout, Duration, Instant};
 use labrpc::{ClientEnd, Service};
 use raft::Raft;
 use tester::kv::KvService;
@@ -14,15 +13,8 @@ use tester::{apply_channel, ApplyMsg, ApplyReceiver, Persister, RaftPeer};
 use crate::common::{
     Command, GetArgs, GetReply, Op, Outcome, PutAppendArgs, PutAppendOp, PutAppendReply, SERVICE,
 };
-use crate::pending::{Answer, Pending};
+use crate::pending::{self, Answer, Pending};
 use crate::store::Store;
-
-/// How often a waiting RPC asks Raft whether its leader still leads in the same term: a
-/// leader that lost its leadership says so within this time instead of waiting on.
-const LEADERSHIP_POLL: Duration = Duration::from_millis(50);
-/// How long an RPC waits for its command at most: a leader cut off from the majority does
-/// not learn it lost, so the clerk is sent on to try the other servers.
-const COMMIT_WAIT: Duration = Duration::from_millis(500);
 
 /// A key/value server. Cheap to clone; clones are the same server.
 #[derive(Clone)]
@@ -41,7 +33,8 @@ struct Node {
 
 struct State {
     store: Store,
-    pending: Pending,
+    /// Each waiting RPC learns its command's outcome and value.
+    pending: Pending<(Outcome, String)>,
 }
 
 impl KvService for KvServer {
@@ -126,22 +119,19 @@ impl Node {
     /// already applied is answered at once, since its effect is in the store.
     async fn execute(&self, command: Command) -> (Outcome, String) {
         match self.propose_and_wait(command).await {
-            Some(Answer::Applied { outcome, value }) => (outcome, value),
+            Some(Answer::Applied(result)) => result,
             Some(Answer::Lost) => (Outcome::WrongLeader, String::new()),
             None => (Outcome::Timeout, String::new()),
         }
     }
 
     /// The answer to `command`, or `None` if it was not applied within `COMMIT_WAIT`.
-    async fn propose_and_wait(&self, command: Command) -> Option<Answer> {
+    async fn propose_and_wait(&self, command: Command) -> Option<Answer<(Outcome, String)>> {
         let (index, term, mut applied) = {
             let mut state = self.state();
             let is_write = !matches!(command.op, Op::Get { .. });
             if is_write && state.store.is_applied_write(command.id) {
-                return Some(Answer::Applied {
-                    outcome: Outcome::Ok,
-                    value: String::new(),
-                });
+                return Some(Answer::Applied((Outcome::Ok, String::new())));
             }
             let id = command.id;
             let bytes = labgob::encode(&command).unwrap_or_else(|err| {
@@ -154,23 +144,15 @@ impl Node {
             (index, term, state.pending.register(index, id))
         };
         log::debug!(target: "kvraft::server", "S{} T{term}: proposed {command:?} at {index}", self.me);
-        let deadline = Instant::now() + COMMIT_WAIT;
-        loop {
-            match timeout(LEADERSHIP_POLL, &mut applied).await {
-                Ok(Ok(answer)) => return Some(answer),
-                // The applier is gone: the server was killed.
-                Ok(Err(_)) => return Some(Answer::Lost),
-                Err(_) => {}
-            }
+        let answer = pending::wait(&mut applied, || {
             let (now_term, leader) = self.raft.get_state();
-            if now_term != term || !leader || self.is_killed() {
-                log::debug!(target: "kvraft::server", "S{} T{term}: lost leadership waiting for {index}", self.me);
-                return Some(Answer::Lost);
-            }
-            if Instant::now() >= deadline {
-                return None;
-            }
+            now_term == term && leader && !self.is_killed()
+        })
+        .await;
+        if answer == Some(Answer::Lost) {
+            log::debug!(target: "kvraft::server", "S{} T{term}: lost index {index}", self.me);
         }
+        answer
     }
 
     /// Applies one message of Raft's, then snapshots if the Raft state grew too big.
@@ -186,7 +168,8 @@ impl Node {
                     ),
                 };
                 if let Some(applied) = state.store.apply(index, command) {
-                    state.pending.applied(&applied);
+                    let result = (applied.outcome, applied.value);
+                    state.pending.applied(applied.index, applied.id, result);
                     self.snapshot_if_needed(&state.store);
                 }
             }

@@ -15,6 +15,7 @@ mod applier;
 mod apply_channel;
 pub mod checks;
 mod config;
+pub mod ctrler;
 pub mod grade;
 pub mod harness;
 mod inspection;

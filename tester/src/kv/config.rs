@@ -37,8 +37,10 @@ impl<C> TestClerk<C> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ClerkId(usize);
 
-/// `n` key/value servers of type `S` and clerks of type `C` on one network.
-pub struct KvConfig<S: KvService, C: KvClerk> {
+/// `n` key/value servers of type `S` and clerks of type `C` on one network. The clerk
+/// type is bound only where a clerk is made, so that services with other clerks (the
+/// shard controller's) reuse the configuration.
+pub struct KvConfig<S: KvService, C> {
     n: usize,
     net: Network,
     max_raft_state: Option<usize>,
@@ -82,7 +84,7 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-impl<S: KvService, C: KvClerk> KvConfig<S, C> {
+impl<S: KvService, C> KvConfig<S, C> {
     /// Go's `make_config`: `n` servers, all started and connected, on a network reliable or
     /// not, snapshotting past `max_raft_state` bytes of Raft state (`None`: never).
     pub fn new(n: usize, unreliable: bool, max_raft_state: Option<usize>) -> Arc<Self> {
@@ -205,7 +207,19 @@ impl<S: KvService, C: KvClerk> KvConfig<S, C> {
 
     /// A clerk with ends to every server, enabled only to those of `to` (Go's
     /// `makeClient`). Its ends reach the servers in a random order, as in Go.
-    pub fn make_client(&self, to: &[usize]) -> TestClerk<C> {
+    pub fn make_client(&self, to: &[usize]) -> TestClerk<C>
+    where
+        C: KvClerk,
+    {
+        self.make_client_with(to, C::new)
+    }
+
+    /// `make_client` for a clerk that `new` makes from its ends.
+    pub(crate) fn make_client_with<X>(
+        &self,
+        to: &[usize],
+        new: impl FnOnce(Vec<ClientEnd>) -> X,
+    ) -> TestClerk<X> {
         let names: Vec<String> = (0..self.n).map(|_| random::string(20)).collect();
         let mut ends: Vec<ClientEnd> = names
             .iter()
@@ -221,7 +235,7 @@ impl<S: KvService, C: KvClerk> KvConfig<S, C> {
         lock(&self.clerks).insert(id, names);
         let clerk = TestClerk {
             id,
-            clerk: C::new(ends),
+            clerk: new(ends),
         };
         self.connect_client(clerk.id(), to);
         clerk
@@ -400,7 +414,13 @@ impl<S: KvService, C: KvClerk> KvConfig<S, C> {
         });
     }
 
-    fn check_timeout(&self) {
+    /// The RPCs and bytes sent on the network, and the clerk operations counted, so far.
+    pub(crate) fn totals(&self) -> (usize, u64, usize) {
+        let ops = self.ops.load(Ordering::Relaxed);
+        (self.net.total_count(), self.net.total_bytes(), ops)
+    }
+
+    pub(crate) fn check_timeout(&self) {
         if self.start.elapsed() > TEST_TIME_LIMIT {
             panic!(
                 "test took longer than {} seconds",
@@ -453,7 +473,7 @@ async fn watch<S: KvService>(servers: Weak<Mutex<Servers<S>>>, checks: Weak<Mute
 }
 
 /// Go's `cleanup`: kill every server and shut the network.
-impl<S: KvService, C: KvClerk> Drop for KvConfig<S, C> {
+impl<S: KvService, C> Drop for KvConfig<S, C> {
     fn drop(&mut self) {
         let running: Vec<Arc<S>> = {
             let mut servers = lock(&self.servers);
