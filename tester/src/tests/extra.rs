@@ -162,7 +162,10 @@ pub async fn snapshot_restart<R: RaftPeer>() {
 /// them without restarting their election timers: when the newer leader goes, the three
 /// peers left of five must elect one within Go's allowance. A Raft that restarts its timer
 /// on any AppendEntries, even one of an older term, never times out. Go's labrpc has no
-/// such one-way link (`Config::deafen`).
+/// such one-way link (`Config::deafen`). The test asks what Figure 2 asks: a leader stays
+/// leader until it sees a newer term. A leader that steps down by itself on hearing no
+/// majority (check-quorum) and stands again without pre-vote would disrupt the others with
+/// its rising terms here, as it would on a real one-way link.
 pub async fn stale_leader<R: RaftPeer>() {
     let servers = 5;
     let cfg = Config::<R>::new(servers, false, false);
