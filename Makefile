@@ -8,14 +8,14 @@
 # real-time and simulated builds keep their caches side by side.
 
 ##var SIM=1         simulated time for test, test-2x, grade and stress (SIM=0 or unset: real time)
-##var PARTS=2A,3A   the parts grade grades, of either lab (default: lab 2's 2A,2B,2C,2D)
+##var PARTS=2A,3A   the parts grade grades, of any lab (default: lab 2's 2A,2B,2C,2D)
 ##var RUNS=n        runs of each test for grade (default 1) and stress (default 10)
 ##var JOBS=n        runs at once for grade and stress (default: the tool's)
-##var TESTS=2A      the tests stress runs: names or parts of names, as cargo test filters them (3A, basic_3A: lab 3's)
+##var TESTS=2A      the tests stress runs: names or parts of names, as cargo test filters them (3A, basic_3A: lab 3's; 4A: lab 4's)
 ##var TEST=name     the test replay replays, by its exact name
 ##var SEED=n        the seed of replay and determinism (default 1)
-##var SEEDS=n       seeds in a row for seeds-2x and seeds (default 500 for 2A, 2B; 300 for 2C, 2D, extra; 100 for 3A, 3B)
-##var PKG=crate     the package replay finds TEST in (default kvraft for a test of 3A or 3B, else raft)
+##var SEEDS=n       seeds in a row for seeds-2x and seeds (default 500 for 2A, 2B; 300 for 2C, 2D, extra, 4A; 100 for 3A, 3B)
+##var PKG=crate     the package replay finds TEST in (default kvraft for a test of 3A or 3B, shardctrler for 4A, else raft)
 ##var FILE=log.txt  the log logs reads; HTML=out.html writes the timeline page instead
 ##var CARGO=cargo   the cargo to run
 
@@ -25,10 +25,12 @@ SEED ?= 1
 sim_cargo := RUSTFLAGS="--cfg madsim" $(CARGO)
 sim_target_dir := --target-dir target/sim
 # Lab 2: Go's four parts, and the tester's own tests beyond Go's (`*_extra`), in package
-# raft. Lab 3: its two parts, in package kvraft.
+# raft. Lab 3: its two parts, in package kvraft. Lab 4: part 4A, the shard controller, in
+# package shardctrler.
 lab2_parts := 2a 2b 2c 2d extra
 lab3_parts := 3a 3b
-all_parts := $(lab2_parts) $(lab3_parts)
+lab4_parts := 4a
+all_parts := $(lab2_parts) $(lab3_parts) $(lab4_parts)
 # Lab 3's tests in real time: `make test` (and so CI) runs these six, of each part the
 # quickest, the speed test (whose bound only real time measures) and the one with the most
 # faults at once; `make test-sim` runs all 23, and `make test-realtime` all 23 in real time.
@@ -42,7 +44,7 @@ lab3_simulated_only := concurrent_3A unreliable_3A unreliable_one_key_3A one_par
 	snapshot_recover_many_clients_3B snapshot_unreliable_3B snapshot_unreliable_recover_3B \
 	snapshot_unreliable_recover_concurrent_partition_3B
 # How many seeds `make seeds-2x` runs unless SEEDS says, per part (a seed of lab 3 costs
-# far more than one of lab 2: its clerks make thousands of operations).
+# far more than one of lab 2: its clerks make thousands of operations; one of 4A about 5 ms).
 default_seeds_2a := 500
 default_seeds_2b := 500
 default_seeds_2c := 300
@@ -50,14 +52,18 @@ default_seeds_2d := 300
 default_seeds_extra := 300
 default_seeds_3a := 100
 default_seeds_3b := 100
+default_seeds_4a := 300
 
 # The part's tag as the test names carry it: 2a -> 2A; extra stays extra.
 tag = $(if $(filter extra,$(1)),extra,$(shell echo $(1) | tr a-z A-Z))
-# The package that holds the part's tests: kvraft for lab 3's, raft for lab 2's.
-package = $(if $(filter $(lab3_parts),$(1)),kvraft,raft)
-# The package replay looks in: PKG, else kvraft for a test tagged 3A or 3B (in any case),
-# else raft.
-replay_package = $(or $(PKG),$(if $(filter 3a 3A 3b 3B,$(lastword $(subst _, ,$(TEST)))),kvraft,raft))
+# The package that holds the part's tests: kvraft for lab 3's, shardctrler for lab 4's,
+# raft for lab 2's.
+package = $(if $(filter $(lab3_parts),$(1)),kvraft,$(if $(filter $(lab4_parts),$(1)),shardctrler,raft))
+# The package replay looks in: PKG, else the package of the part TEST is tagged with (in any
+# case: kvraft for 3A or 3B, shardctrler for 4A), else raft.
+replay_tag = $(lastword $(subst _, ,$(TEST)))
+replay_package = $(or $(PKG),$(if $(filter 3a 3A 3b 3B,$(replay_tag)),kvraft,$(if \
+	$(filter 4a 4A,$(replay_tag)),shardctrler,raft)))
 
 # Checks of the user's variables, expanded first in a recipe, so that a wrong value stops
 # make (`make -n` too) before cargo runs, and only for targets that use the variable.
@@ -87,7 +93,7 @@ help: ## List the targets and the variables they take
 	@echo "Targets:"
 	@sed -nE 's/^([a-z0-9-]+):.*## (.*)/\1\t\2/p; s/^\$$.*: ([a-z%-]+):.*## (.*)/\1\t\2/p' \
 		$(MAKEFILE_LIST) | sed 's/%/2x/' | awk -F'\t' '{printf "  make %-15s %s\n", $$1, $$2}'
-	@echo "  (2x is one of: $(lab2_parts) (lab 2, package raft); $(lab3_parts) (lab 3, package kvraft))"
+	@echo "  (2x is one of: $(lab2_parts) (lab 2, package raft); $(lab3_parts) (lab 3, package kvraft); $(lab4_parts) (lab 4, package shardctrler))"
 	@echo "Variables, on the command line (make grade PARTS=2A SIM=1):"
 	@sed -nE 's/^##var (.*)/  \1/p' $(MAKEFILE_LIST)
 
@@ -133,21 +139,22 @@ $(addprefix seeds-,$(all_parts)): seeds-%: ## Part 2x in simulated time for SEED
 	$(call count,SEEDS)
 	LAB_SEEDS=$(or $(SEEDS),$(default_seeds_$*)) $(sim_cargo) test --release -p $(call package,$*) $(sim_target_dir) $(call tag,$*)
 
-# Lab 2's parts only: a hundred seeds of each lab 3 test take most of an hour (make seeds-3a seeds-3b).
-seeds: $(addprefix seeds-,$(lab2_parts)) ## Every part of lab 2 over many seeds (SEEDS=n for all parts; lab 3: seeds-3a, seeds-3b)
+# Lab 2's parts and lab 4's, not lab 3's: a hundred seeds of each lab 3 test take most of an
+# hour (make seeds-3a seeds-3b), 300 of lab 4A's two tests a few seconds.
+seeds: $(addprefix seeds-,$(lab2_parts) $(lab4_parts)) ## Every part of labs 2 and 4 over many seeds (SEEDS=n for all parts; lab 3: seeds-3a, seeds-3b)
 
 # One seed exactly, whatever LAB_SEEDS the environment holds; scripts/replay refuses a name
 # that is not one of the package's tests (cargo would run none and pass).
-replay: ## Replay one simulated test: make replay TEST=initial_election_2A SEED=42 [PKG=raft] (basic_3A: kvraft)
+replay: ## Replay one simulated test: make replay TEST=initial_election_2A SEED=42 [PKG=raft] (basic_3A: kvraft; basic_4A: shardctrler)
 	$(call required,TEST,replay TEST=initial_election_2A SEED=42)$(call whole_number,SEED)
 	scripts/replay $(replay_package) $(TEST) $(SEED)
 
-stress: ## Run tests of either lab many times in parallel: make stress TESTS=2A [RUNS=10] [SIM=1] [JOBS=n]
+stress: ## Run tests of any lab many times in parallel: make stress TESTS=2A [RUNS=10] [SIM=1] [JOBS=n]
 	$(call required,TESTS,stress TESTS=2A SIM=1 RUNS=100)$(check_sim)$(call count,RUNS)$(call count,JOBS)
 	$(CARGO) run -q -p lab-tools --bin stress -- $(strip $(if $(sim_on),--sim) $(if $(RUNS),-n $(RUNS)) \
 		$(if $(JOBS),-j $(JOBS)) $(TESTS))
 
-grade: ## Grade labs 2 and 3: make grade [PARTS=2A,3A] [RUNS=1] [SIM=1] [JOBS=n] (default lab 2); writes target/grade/
+grade: ## Grade labs 2-4: make grade [PARTS=2A,3A] [RUNS=1] [SIM=1] [JOBS=n] (default lab 2); writes target/grade/
 	$(check_sim)$(call count,RUNS)$(call count,JOBS)
 	$(CARGO) run -q -p lab-tools --bin grade $(strip -- $(if $(PARTS),--parts $(PARTS)) $(if $(sim_on),--sim) \
 		$(if $(RUNS),-n $(RUNS)) $(if $(JOBS),-j $(JOBS)))

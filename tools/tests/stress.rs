@@ -173,9 +173,9 @@ fn listed(filters: &[&str]) -> Vec<(String, String)> {
 
 #[test]
 #[cfg_attr(madsim, ignore = "runs cargo into target/sim")]
-fn lab_3_tests_come_from_kvraft_and_untagged_filters_from_both_packages() {
+fn lab_3_and_4_tests_come_from_their_packages_and_untagged_filters_from_every_package() {
     // Built and listed, not run: a kvraft test takes minutes in simulation.
-    let lines = listed(&["3B", "basic_3A", "initial_election_2A"]);
+    let lines = listed(&["3B", "basic_3A", "initial_election_2A", "multi_4A"]);
     let kv: Vec<&str> = lines
         .iter()
         .filter(|(p, _)| p == "kvraft")
@@ -190,6 +190,13 @@ fn lab_3_tests_come_from_kvraft_and_untagged_filters_from_both_packages() {
         .map(|(_, t)| t.as_str())
         .collect();
     assert_eq!(raft, ["initial_election_2A"], "{lines:?}");
+    let ctrler: Vec<&str> = lines
+        .iter()
+        .filter(|(p, _)| p == "shardctrler")
+        .map(|(_, t)| t.as_str())
+        .collect();
+    assert_eq!(ctrler, ["multi_4A"], "{lines:?}");
+    assert_eq!(lines.len(), 12, "{lines:?}");
 
     // A filter of lab 3 alone builds kvraft alone.
     let only = listed(&["3A"]);
@@ -197,8 +204,16 @@ fn lab_3_tests_come_from_kvraft_and_untagged_filters_from_both_packages() {
     assert!(only
         .iter()
         .all(|(p, t)| p == "kvraft" && t.ends_with("_3A")));
+    // And of lab 4, shardctrler alone.
+    let only = listed(&["4A"]);
+    assert_eq!(
+        only,
+        [("shardctrler", "basic_4A"), ("shardctrler", "multi_4A")]
+            .map(|(p, t)| (p.to_owned(), t.to_owned()))
+    );
 
-    // A filter without a part's tag matches in both packages, as cargo test --workspace.
+    // A filter without a part's tag matches in every package, as cargo test --workspace
+    // (shardctrler has no unreliable test: it is built and listed, and runs none).
     let both = listed(&["unreliable"]);
     let lab2 = ["_2A", "_2B", "_2C", "_2D", "_extra"];
     for (package, tags) in [("raft", lab2.as_slice()), ("kvraft", &["_3A", "_3B"])] {

@@ -1,4 +1,4 @@
-//! `grade`: the lab's autograder. Runs the chosen parts of labs 2 and 3, each run of a test
+//! `grade`: the lab's autograder. Runs the chosen parts of labs 2-4, each run of a test
 //! a child process scored from a private channel, and writes a table, Gradescope's
 //! results.json and JUnit XML.
 
@@ -17,20 +17,21 @@ use lab_tools::stress::build::{self, Target};
 use lab_tools::stress::runner::plan_jobs;
 use lab_tools::stress::select::{self, Chosen};
 
-/// Grades labs 2 and 3: runs the chosen parts' tests, each run a process of its own with Go's
+/// Grades labs 2-4: runs the chosen parts' tests, each run a process of its own with Go's
 /// time limit and a memory limit, and scores each from what the tester reports on a private
 /// channel, never from the run's output.
 ///
 /// Each part is graded from its own package's test target `lab`: 2A-2D and extra from
-/// `raft`, 3A and 3B from `kvraft`. Parts of both labs (`--parts 2D,3A`) are graded
-/// together, into one table, one results.json and one JUnit XML.
+/// `raft`, 3A and 3B from `kvraft`, 4A from `shardctrler`. Parts of several labs
+/// (`--parts 2D,3A,4A`) are graded together, into one table, one results.json and one JUnit
+/// XML.
 ///
 /// Exits with 0 when every run passed, 1 when some failed, 2 when grading itself failed.
 #[derive(Parser, Debug)]
 #[command(name = "grade", version)]
 struct Args {
     /// The parts to grade, comma-separated, in any case: lab 2's 2A-2D, `extra` for the
-    /// tester's own tests beyond Go's, lab 3's 3A and 3B.
+    /// tester's own tests beyond Go's, lab 3's 3A and 3B, lab 4's 4A.
     #[arg(long, value_delimiter = ',', default_value = lab::DEFAULT_PARTS)]
     parts: Vec<String>,
 
@@ -94,7 +95,7 @@ struct Args {
     log: String,
 
     /// The package whose test binary to grade, for every part given. Default: each part's
-    /// own (raft for 2A-2D and extra, kvraft for 3A and 3B). With it, --parts are the tags of
+    /// own (raft for 2A-2D and extra, kvraft for 3A and 3B, shardctrler for 4A). With it, --parts are the tags of
     /// that package's tests, whatever they are.
     #[arg(long)]
     package: Option<String>,

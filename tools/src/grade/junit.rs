@@ -38,7 +38,7 @@ pub fn render(results: &[RunResult], runs: usize, mode: &Mode) -> String {
         .collect();
     let failures = results.iter().filter(|r| !r.passed).count();
     let seconds: f64 = results.iter().map(|r| r.seconds).sum();
-    // The packages graded, in order of first appearance: `raft`, or `raft kvraft`.
+    // The packages graded, in order of first appearance: `raft`, or `raft kvraft`, ...
     let mut packages: Vec<&str> = Vec::new();
     for result in results {
         if !packages.contains(&result.package.as_str()) {
@@ -103,7 +103,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn both_labs_go_in_one_report_each_test_under_its_package() {
+    fn every_lab_goes_in_one_report_each_test_under_its_package() {
         let result = |package: &str, part: &str, test: &str, reason: Option<&str>| RunResult {
             package: package.into(),
             part: part.into(),
@@ -120,6 +120,7 @@ mod tests {
             result("raft", "2A", "re_election_2A", None),
             result("kvraft", "3A", "basic_3A", Some("boom")),
             result("kvraft", "3B", "snapshot_rpc_3B", None),
+            result("shardctrler", "4A", "multi_4A", None),
         ];
         let mode = Mode {
             sim: true,
@@ -129,20 +130,21 @@ mod tests {
         let xml = render(&results, 1, &mode);
         assert_eq!(xml.matches("<testsuites ").count(), 1, "{xml}");
         assert!(
-            xml.contains(r#"<testsuites name="raft kvraft" tests="3" failures="1""#),
+            xml.contains(r#"<testsuites name="raft kvraft shardctrler" tests="4" failures="1""#),
             "{xml}"
         );
         for (class, name) in [
             ("raft.2A", "re_election_2A"),
             ("kvraft.3A", "basic_3A"),
             ("kvraft.3B", "snapshot_rpc_3B"),
+            ("shardctrler.4A", "multi_4A"),
         ] {
             assert!(
                 xml.contains(&format!(r#"<testcase classname="{class}" name="{name}""#)),
                 "{class} {name}: {xml}"
             );
         }
-        assert_eq!(xml.matches("<testsuite name=").count(), 3, "{xml}");
+        assert_eq!(xml.matches("<testsuite name=").count(), 4, "{xml}");
     }
 
     #[test]

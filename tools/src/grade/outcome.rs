@@ -72,8 +72,8 @@ pub fn score(
 }
 
 /// Why a passing verdict cannot stand: modes other than those asked for, or figures no
-/// honest run gives. Every test of labs 2 and 3 waits for an elected leader (lab 3's, under
-/// the service), and no Raft wins an election without sending RPCs.
+/// honest run gives. Every test of labs 2-4 waits for an elected leader (labs 3's and 4's,
+/// under the service), and no Raft wins an election without sending RPCs.
 fn implausible(v: &Verdict, strict: bool) -> Option<String> {
     if !v.checks {
         Some("the test passed with the safety checks off".to_owned())

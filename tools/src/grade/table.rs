@@ -78,7 +78,7 @@ fn totals(part: &str, results: &[&RunResult]) -> Vec<String> {
     ]
 }
 
-/// Sorts `results` into the table's order: parts in the labs' order (2A-2D, extra, 3A, 3B;
+/// Sorts `results` into the table's order: parts in the labs' order (2A-2D, extra, 3A, 3B, 4A;
 /// any other part after them, by name), a part's tests by name, a test's runs together.
 pub fn sort(results: &mut [RunResult]) {
     let key = |r: &RunResult| {
@@ -194,7 +194,7 @@ mod tests {
     }
 
     #[test]
-    fn parts_of_both_labs_sort_in_the_labs_order() {
+    fn parts_of_every_lab_sort_in_the_labs_order() {
         let of = |package: &str, test: &str, run: usize| RunResult {
             package: package.into(),
             part: crate::grade::outcome::part_of(test),
@@ -202,11 +202,13 @@ mod tests {
             ..result(test, None, 1)
         };
         let mut results = vec![
+            of("shardctrler", "multi_4A", 1),
             of("kvraft", "speed_3A", 1),
             of("kvraft", "basic_3A", 2),
             of("raft", "split_votes_extra", 1),
             of("kvraft", "snapshot_rpc_3B", 1),
             of("raft", "basic_agree_2B", 1),
+            of("shardctrler", "basic_4A", 1),
             of("kvraft", "basic_3A", 1),
             of("raft", "re_election_2A", 1),
         ];
@@ -220,12 +222,14 @@ mod tests {
             ("basic_3A", 2),
             ("speed_3A", 1),
             ("snapshot_rpc_3B", 1),
+            ("basic_4A", 1),
+            ("multi_4A", 1),
         ]
         .map(|(t, r)| (t.to_owned(), r));
         assert_eq!(order, expected);
         // One table, each part with its totals.
         let table = render(&results, 2);
-        for part in ["2A", "2B", "extra", "3A", "3B"] {
+        for part in ["2A", "2B", "extra", "3A", "3B", "4A"] {
             assert!(
                 table
                     .lines()

@@ -104,7 +104,8 @@ mod tests {
     fn patterns_choose_among_binaries() {
         let raft = parse_list("re_election_2A: test\nunreliable_agree_2C: test\n");
         let kv = parse_list("basic_3A: test\nunreliable_3A: test\nsnapshot_rpc_3B: test\n");
-        let lists = [raft, kv];
+        let ctrler = parse_list("basic_4A: test\nmulti_4A: test\n");
+        let lists = [raft, kv, ctrler];
         let chosen = |patterns: &[&str]| {
             let patterns: Vec<String> = patterns.iter().map(|p| (*p).to_owned()).collect();
             choose_among(&lists, &patterns).map(|chosen| {
@@ -125,11 +126,21 @@ mod tests {
             chosen(&["3B", "re_election"]).expect("both"),
             named(&[("re_election_2A", 0), ("snapshot_rpc_3B", 1)])
         );
+        assert_eq!(
+            chosen(&["basic", "multi_4A"]).expect("both"),
+            named(&[("basic_3A", 1), ("basic_4A", 2), ("multi_4A", 2)])
+        );
         let error = chosen(&["3C"]).expect_err("none");
         assert!(
             error
                 .to_string()
                 .contains("re_election_2A, unreliable_agree_2C, basic_3A"),
+            "{error}"
+        );
+        assert!(
+            error
+                .to_string()
+                .ends_with("snapshot_rpc_3B, basic_4A, multi_4A"),
             "{error}"
         );
         let twice = [lists[1].clone(), lists[1].clone()];
