@@ -1,6 +1,9 @@
 //! Lab 4A's tests catch a flaw students make, in simulation: a controller whose rebalance
 //! walks a `HashMap` computes different configurations on different servers, and
-//! `multi_4A` fails, naming the configuration that differs and the likely cause.
+//! `multi_4A` fails, naming the configuration that differs and the likely cause; a
+//! controller that deals every shard out afresh at each change balances, but moves more
+//! shards than needed, and `basic_4A` fails it (a check beyond Go's, whose minimal-transfer
+//! steps look at gids no test joins).
 
 #![cfg(madsim)]
 
@@ -83,5 +86,32 @@ fn a_rebalance_in_hash_map_order_fails_multi() {
         0..10,
         &["Shards wrong", "HashMap"],
         tests::multi::<ShardCtrler<HashMapOrder>, Clerk>,
+    );
+}
+
+/// A rebalance that deals the shards out afresh, shard `s` to the `s % n`-th group: always
+/// balanced and the same on every server, but a Join or Leave moves shards between groups
+/// that stay.
+struct FromScratch;
+
+impl Balance for FromScratch {
+    fn rebalance(shards: &mut [Gid; NSHARDS], gids: &[Gid]) {
+        for (shard, gid) in shards.iter_mut().enumerate() {
+            *gid = if gids.is_empty() {
+                0
+            } else {
+                gids[shard % gids.len()]
+            };
+        }
+    }
+}
+
+#[test]
+fn a_rebalance_from_scratch_fails_basic() {
+    assert_caught(
+        "deals every shard out afresh at each change",
+        0..5,
+        &["non-minimal transfer", "where 0 would do"],
+        tests::basic::<ShardCtrler<FromScratch>, Clerk>,
     );
 }

@@ -13,6 +13,7 @@
 //! Raft safety checks of lab 2 keep watching the Raft underneath.
 
 mod config;
+mod minimal;
 mod report;
 mod service;
 pub mod tests;

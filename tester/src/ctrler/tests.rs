@@ -9,6 +9,7 @@ use lab_runtime::task::{spawn, JoinHandle};
 use lab_runtime::time::{sleep, Duration};
 
 use super::config::CtrlerConfig;
+use super::minimal::check_minimal_change;
 use super::service::{Config, CtrlerClerk, CtrlerService, Gid, NSHARDS};
 use crate::kv::TestClerk;
 
@@ -135,6 +136,24 @@ fn check_minimal(c2: &Config, other: &Config, what: &str) {
                 );
             }
         }
+    }
+}
+
+/// Beyond Go: every configuration from `from` to `to` (numbers) moved as few shards as
+/// balance allows, each compared with the one before it (`minimal::check_minimal_change`).
+async fn check_fewest_moves<S: CtrlerService, C: CtrlerClerk>(
+    cfg: &CtrlerConfig<S, C>,
+    ck: &mut TestClerk<C>,
+    from: &Config,
+    to: &Config,
+) {
+    let mut before = from.clone();
+    for num in from.num + 1..=to.num {
+        let after = cfg.query(ck, Some(num)).await;
+        if let Err(error) = check_minimal_change(&before, &after) {
+            panic!("non-minimal transfer: {error}");
+        }
+        before = after;
     }
 }
 
@@ -266,6 +285,7 @@ pub async fn basic<S: CtrlerService, C: CtrlerClerk>() {
     }
     let c2 = cfg.query(&mut ck, None).await;
     check_minimal(&c2, &c1, "Join()s");
+    check_fewest_moves(&cfg, &mut ck, &c1, &c2).await;
     cfg.passed(step);
 
     let step = "Test: Minimal transfers after leaves";
@@ -275,6 +295,7 @@ pub async fn basic<S: CtrlerService, C: CtrlerClerk>() {
     }
     let c3 = cfg.query(&mut ck, None).await;
     check_minimal(&c2, &c3, "Leave()s");
+    check_fewest_moves(&cfg, &mut ck, &c2, &c3).await;
     cfg.passed(step);
 
     cfg.end();
@@ -365,6 +386,7 @@ pub async fn multi<S: CtrlerService, C: CtrlerClerk>() {
     cfg.join(&mut ck, m).await;
     let c2 = cfg.query(&mut ck, None).await;
     check_minimal(&c2, &c1, "Join()s");
+    check_fewest_moves(&cfg, &mut ck, &c1, &c2).await;
     cfg.passed(step);
 
     let step = "Test: Minimal transfers after multileaves";
@@ -373,6 +395,7 @@ pub async fn multi<S: CtrlerService, C: CtrlerClerk>() {
     cfg.leave(&mut ck, &l).await;
     let c3 = cfg.query(&mut ck, None).await;
     check_minimal(&c2, &c3, "Leave()s");
+    check_fewest_moves(&cfg, &mut ck, &c2, &c3).await;
     cfg.passed(step);
 
     let step = "Test: Check Same config on servers";
