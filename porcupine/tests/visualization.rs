@@ -242,3 +242,51 @@ fn the_page_renders_in_headless_chromium() {
     );
     eprintln!("screenshot: {}", shot.display());
 }
+
+/// The jump button brings the timeline's first illegal operation into view (the legend
+/// shows the same mark, which once drew the jump to itself), in a window too narrow to
+/// show it at first.
+#[test]
+fn the_jump_button_shows_the_timelines_illegal_operation() {
+    let Some(browser) = chromium() else {
+        eprintln!("SKIPPED: no chromium on PATH (apt-get install chromium) to render the page");
+        return;
+    };
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let page = dir.join("porcupine-jump.html");
+    let (_, info) = check_operations_verbose(&KvModel, &illegal_history(), None);
+    visualize_path(&KvModel, &info, &annotations(), &page).expect("writing the page");
+    // After the page's own script: where the mark is before and after a click, in the
+    // window's coordinates, written where --dump-dom shows it.
+    let probe = "<script>window.addEventListener('load', () => {
+        const mark = document.querySelector('#timeline .illegal-point')
+        const place = () => { const r = mark.getBoundingClientRect(); return `${Math.round(r.left)}` }
+        const before = place()
+        document.querySelector('#jump').click()
+        document.body.dataset.marks = `${before} ${place()} ${window.innerWidth}`
+    })</script>";
+    let html = std::fs::read_to_string(&page).expect("reading the page");
+    std::fs::write(&page, format!("{html}{probe}")).expect("writing the probe");
+
+    let dom = headless(browser)
+        .args(["--window-size=320,400", "--virtual-time-budget=2000", "--dump-dom"])
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .expect("chromium runs");
+    let stderr = String::from_utf8_lossy(&dom.stderr);
+    assert!(dom.status.success(), "{stderr}");
+    let dom = String::from_utf8_lossy(&dom.stdout);
+    let marks: Vec<i64> = dom
+        .split("data-marks=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the probe ran")
+        .split(' ')
+        .map(|n| n.parse().expect("a number"))
+        .collect();
+    let [before, after, width] = marks[..] else {
+        panic!("three numbers: {marks:?}");
+    };
+    assert!(before > width, "the mark starts out of view: {marks:?}");
+    assert!((0..width).contains(&after), "the jump brings it into view: {marks:?}");
+}

@@ -200,7 +200,8 @@ function render(data) {
     draw(data, view, choose)
   })
   document.querySelector('#jump').addEventListener('click', () => {
-    const first = document.querySelector('.illegal-point')
+    // The legend shows the same mark; the timeline's first one is meant.
+    const first = document.querySelector('#timeline .illegal-point')
     if (first) {
       first.scrollIntoView({block: 'center', inline: 'center'})
     }
