@@ -20,12 +20,27 @@ pub struct Digest {
     len: u64,
 }
 
-fn mul(a: u64, b: u64) -> u64 {
-    ((u128::from(a) * u128::from(b)) % u128::from(MODULUS)) as u64
+/// `x` modulo 2^61 - 1, for `x` below 2^64, by folding (2^61 is 1 modulo 2^61 - 1): a
+/// division of a u128 costs a call per byte hashed, and Gets return tens of kilobytes.
+fn reduce(x: u64) -> u64 {
+    let folded = (x & MODULUS) + (x >> 61);
+    if folded >= MODULUS {
+        folded - MODULUS
+    } else {
+        folded
+    }
 }
 
+/// `a * b` modulo 2^61 - 1, for `a` and `b` below it.
+fn mul(a: u64, b: u64) -> u64 {
+    let product = u128::from(a) * u128::from(b);
+    // product < 2^122: its low 61 bits and the rest are each below 2^61.
+    reduce((product as u64 & MODULUS) + (product >> 61) as u64)
+}
+
+/// `a + b` modulo 2^61 - 1, for `a` and `b` below it.
 fn add(a: u64, b: u64) -> u64 {
-    (a + b) % MODULUS
+    reduce(a + b)
 }
 
 fn power(mut base: u64, mut exponent: u64) -> u64 {
@@ -84,13 +99,18 @@ const PREVIEW_CHARS: usize = 24;
 
 impl Observed {
     pub fn of(text: &str) -> Observed {
-        let chars = text.chars().count();
-        let preview = if chars <= 2 * PREVIEW_CHARS + 3 {
+        // Only the ends are walked: values run to tens of kilobytes.
+        let short = text.char_indices().nth(2 * PREVIEW_CHARS + 3).is_none();
+        let preview = if short {
             text.to_owned()
         } else {
-            let head: String = text.chars().take(PREVIEW_CHARS).collect();
-            let tail: String = text.chars().skip(chars - PREVIEW_CHARS).collect();
-            format!("{head}...{tail}")
+            let head_end = text
+                .char_indices()
+                .nth(PREVIEW_CHARS)
+                .map_or(0, |(at, _)| at);
+            let tail_start = text.char_indices().rev().nth(PREVIEW_CHARS - 1);
+            let tail_start = tail_start.map_or(0, |(at, _)| at);
+            format!("{}...{}", &text[..head_end], &text[tail_start..])
         };
         Observed {
             digest: Digest::of(text),
@@ -147,6 +167,36 @@ mod tests {
     use super::*;
 
     #[test]
+    fn folding_computes_the_remainder() {
+        let remainder =
+            |a: u64, b: u64| ((u128::from(a) * u128::from(b)) % u128::from(MODULUS)) as u64;
+        let edges = [
+            0,
+            1,
+            2,
+            BASE,
+            MODULUS - 2,
+            MODULUS - 1,
+            1 << 60,
+            (1 << 60) + 12_345,
+        ];
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut values = edges.to_vec();
+        for _ in 0..1000 {
+            x = x
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            values.push(x % MODULUS);
+        }
+        for &a in &values {
+            for &b in &values[..40] {
+                assert_eq!(mul(a, b), remainder(a, b), "{a} * {b}");
+                assert_eq!(add(a, b), (a + b) % MODULUS, "{a} + {b}");
+            }
+        }
+    }
+
+    #[test]
     fn the_digest_of_a_concatenation_follows_from_its_parts() {
         let (a, b) = ("x 0 1 yx 0 2 y", "x 1 7 y");
         assert_eq!(
@@ -167,5 +217,13 @@ mod tests {
             format!("{}...{}", "a".repeat(24), "b".repeat(24))
         );
         assert_eq!(Observed::of("short").preview, "short");
+        // Up to 51 characters, of any width, the value is whole; from 52, its ends.
+        let fits = "é".repeat(51);
+        assert_eq!(Observed::of(&fits).preview, fits);
+        let over = "é".repeat(26) + &"ü".repeat(26);
+        assert_eq!(
+            Observed::of(&over).preview,
+            format!("{}...{}", "é".repeat(24), "ü".repeat(24))
+        );
     }
 }
