@@ -269,7 +269,11 @@ fn the_jump_button_shows_the_timelines_illegal_operation() {
     std::fs::write(&page, format!("{html}{probe}")).expect("writing the probe");
 
     let dom = headless(browser)
-        .args(["--window-size=320,400", "--virtual-time-budget=2000", "--dump-dom"])
+        .args([
+            "--window-size=320,400",
+            "--virtual-time-budget=2000",
+            "--dump-dom",
+        ])
         .arg(format!("file://{}", page.display()))
         .output()
         .expect("chromium runs");
@@ -288,5 +292,8 @@ fn the_jump_button_shows_the_timelines_illegal_operation() {
         panic!("three numbers: {marks:?}");
     };
     assert!(before > width, "the mark starts out of view: {marks:?}");
-    assert!((0..width).contains(&after), "the jump brings it into view: {marks:?}");
+    assert!(
+        (0..width).contains(&after),
+        "the jump brings it into view: {marks:?}"
+    );
 }
