@@ -5,7 +5,7 @@
 mod kv_support;
 
 use kv_support::assert_caught;
-use kv_support::broken::{Broken, RestartForgetsKeys, SnapshotForgetsDuplicates};
+use kv_support::broken::{Broken, NeverSnapshots, RestartForgetsKeys, SnapshotForgetsDuplicates};
 use tester::kv::tests::part_3b;
 
 type Clerk = kvraft::Clerk;
@@ -28,5 +28,23 @@ fn a_restart_that_loses_the_snapshot_s_keys_fails_snapshot_recover() {
         0..3,
         &["get wrong value", "missing element"],
         part_3b::snapshot_recover::<Broken<RestartForgetsKeys>, Clerk>,
+    );
+}
+
+/// The log-size check waits while an oversized log still shrinks (a loaded machine's
+/// applier may be behind); a server that never snapshots still fails it.
+#[test]
+fn a_server_that_never_snapshots_fails_snapshot_size_and_snapshot_recover() {
+    assert_caught(
+        "never snapshots",
+        0..1,
+        &["logs were not trimmed"],
+        part_3b::snapshot_size::<Broken<NeverSnapshots>, Clerk>,
+    );
+    assert_caught(
+        "never snapshots",
+        0..1,
+        &["logs were not trimmed"],
+        part_3b::snapshot_recover::<Broken<NeverSnapshots>, Clerk>,
     );
 }

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 
 use lab_runtime::random;
 use lab_runtime::task::spawn;
-use lab_runtime::time::{sleep_exact, Instant};
+use lab_runtime::time::{sleep_exact, Duration, Instant};
 use labrpc::{ClientEnd, Network, Server};
 
 use super::history::History;
@@ -18,6 +18,13 @@ use crate::checks::{monitor, Checks};
 use crate::harness::TEST_TIME_LIMIT;
 use crate::peer::RaftPeer;
 use crate::persister::Persister;
+use crate::ELECTION_TIMEOUT;
+
+/// How long `check_logs_trimmed` waits for an oversized Raft state to shrink again: five
+/// election timeouts, the 5 s Go allows for electing a leader.
+const TRIM_PATIENCE: Duration = ELECTION_TIMEOUT.saturating_mul(5);
+/// How often it looks.
+const TRIM_POLL: Duration = Duration::from_millis(10);
 
 /// A clerk the configuration made, with the names of its ends so that the test can
 /// connect and disconnect it (Go keys its `clerks` map by the clerk itself).
@@ -353,6 +360,31 @@ impl<S: KvService, C> KvConfig<S, C> {
         let servers = lock(&self.servers);
         let saved = servers.saved.iter().flatten();
         saved.map(|p| p.raft_state_size()).max().unwrap_or(0)
+    }
+
+    /// Go's check that the servers trimmed their logs: no server's Raft state above
+    /// `8 * max_raft_state` bytes. Go looks once; but a server whose applier is behind its
+    /// Raft (as a loaded machine makes it) has not yet applied, so cannot yet have
+    /// snapshotted, what it holds. So while the largest state is over the bound and still
+    /// shrinking, this waits; it fails once that state has not shrunk for `TRIM_PATIENCE`.
+    /// A server that never snapshots never shrinks, and fails as in Go, that much later.
+    pub async fn check_logs_trimmed(&self, max_raft_state: usize) {
+        let bound = 8 * max_raft_state;
+        let mut smallest_seen = self.log_size();
+        let mut shrunk_at = Instant::now();
+        loop {
+            let size = self.log_size();
+            if size <= bound {
+                return;
+            }
+            if size < smallest_seen {
+                smallest_seen = size;
+                shrunk_at = Instant::now();
+            } else if shrunk_at.elapsed() > TRIM_PATIENCE {
+                panic!("logs were not trimmed ({size} > 8*{max_raft_state})");
+            }
+            sleep_exact(TRIM_POLL).await;
+        }
     }
 
     /// The largest snapshot any server has persisted (Go's `SnapshotSize`).

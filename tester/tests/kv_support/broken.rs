@@ -32,6 +32,8 @@ pub enum Flaw {
     SnapshotForgetsDuplicates,
     /// On restart the server reads only the index from its snapshot, not the map.
     RestartForgetsKeys,
+    /// The server never snapshots, whatever its Raft state's size.
+    NeverSnapshots,
 }
 
 /// Chooses the flaw of a `Broken` server type.
@@ -52,7 +54,8 @@ choice!(
     ReadsWithoutLog,
     AnswersBeforeApplied,
     SnapshotForgetsDuplicates,
-    RestartForgetsKeys
+    RestartForgetsKeys,
+    NeverSnapshots
 );
 
 pub struct Broken<C: Choice> {
@@ -266,7 +269,7 @@ impl Node {
         let Some(max) = self.max_raft_state else {
             return;
         };
-        if self.persister.raft_state_size() < max {
+        if self.flaw == Flaw::NeverSnapshots || self.persister.raft_state_size() < max {
             return;
         }
         let last_write = if self.flaw == Flaw::SnapshotForgetsDuplicates {

@@ -116,13 +116,7 @@ pub(crate) async fn generic<S: KvService, C: KvClerk>(spec: Generic) {
         }
 
         match spec.max_raft_state {
-            Some(max) => {
-                // After the clerks are done, the servers have had time to snapshot.
-                let size = cfg.log_size();
-                if size > 8 * max {
-                    panic!("logs were not trimmed ({size} > 8*{max})");
-                }
-            }
+            Some(max) => cfg.check_logs_trimmed(max).await,
             None => {
                 let size = cfg.snapshot_size();
                 if size > 0 {

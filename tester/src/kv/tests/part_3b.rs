@@ -23,13 +23,6 @@ fn spec(clients: usize, servers: usize) -> Generic {
     }
 }
 
-fn check_logs_trimmed<S: KvService, C: KvClerk>(cfg: &KvConfig<S, C>) {
-    let size = cfg.log_size();
-    if size > 8 * MAX_RAFT_STATE {
-        panic!("logs were not trimmed ({size} > 8*{MAX_RAFT_STATE})");
-    }
-}
-
 /// A server that fell behind catches up through InstallSnapshot, and the majority trims
 /// its log even when the minority does not answer.
 pub async fn snapshot_rpc<S: KvService, C: KvClerk>() {
@@ -51,7 +44,7 @@ pub async fn snapshot_rpc<S: KvService, C: KvClerk>() {
         cfg.put(&mut ck1, "b", "B", Record::No).await;
     }
     // The majority has thrown most of its log away.
-    check_logs_trimmed(&cfg);
+    cfg.check_logs_trimmed(MAX_RAFT_STATE).await;
 
     // A majority that needs the lagging server, which must catch up.
     cfg.partition(&[0, 2], &[1]);
@@ -86,7 +79,7 @@ pub async fn snapshot_size<S: KvService, C: KvClerk>() {
         cfg.put(&mut ck, "x", "1", Record::No).await;
         cfg.check(&mut ck, "x", "1").await;
     }
-    check_logs_trimmed(&cfg);
+    cfg.check_logs_trimmed(MAX_RAFT_STATE).await;
     let size = cfg.snapshot_size();
     if size > MAX_SNAPSHOT_STATE {
         panic!("snapshot too large ({size} > {MAX_SNAPSHOT_STATE})");
