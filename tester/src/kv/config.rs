@@ -378,6 +378,7 @@ impl<S: KvService, C> KvConfig<S, C> {
                 return;
             }
             if size < smallest_seen {
+                log::info!(target: "tester", "Raft state {size} > 8*{max_raft_state} bytes, still shrinking");
                 smallest_seen = size;
                 shrunk_at = Instant::now();
             } else if shrunk_at.elapsed() > TRIM_PATIENCE {
