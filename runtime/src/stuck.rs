@@ -129,10 +129,22 @@ fn busy_threads(run: &Run) -> Vec<String> {
         .collect()
 }
 
-/// `server 3's Raft.RequestVote handler, in the task spawned at ...`.
+/// `server 3's Raft.RequestVote handler, in the task spawned at ...`, without the places
+/// inside the lab's own plumbing (labrpc's request tasks, the tester's appliers), which say
+/// nothing a student can act on; unless nothing else is left.
 fn describe(busy: &Busy) -> String {
-    let parts: Vec<String> = busy.doing.iter().rev().map(|d| d.to_string()).collect();
-    parts.join(", in ")
+    let useful: Vec<String> = busy
+        .doing
+        .iter()
+        .rev()
+        .filter(|doing| !doing.is_plumbing())
+        .map(|d| d.to_string())
+        .collect();
+    if useful.is_empty() {
+        let all: Vec<String> = busy.doing.iter().rev().map(|d| d.to_string()).collect();
+        return all.join(", in ");
+    }
+    useful.join(", in ")
 }
 
 fn last_lines(run: &Run) -> String {

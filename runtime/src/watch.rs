@@ -69,6 +69,23 @@ pub(crate) enum Doing {
     Named(Arc<str>),
 }
 
+impl Doing {
+    /// A task spawned inside the lab's plumbing: labrpc, this runtime, or the tester outside
+    /// its tests (`tester/src/tests/`, `tester/src/kv/tests/`, ...), whose places are test code.
+    pub(crate) fn is_plumbing(&self) -> bool {
+        let Doing::Task { at, main: false } = self else {
+            return false;
+        };
+        let file = at.file().replace('\\', "/");
+        let inside = |crate_src: &str| {
+            file.starts_with(crate_src) || file.contains(&format!("/{crate_src}"))
+        };
+        inside("labrpc/src/")
+            || inside("runtime/src/")
+            || (inside("tester/src/") && !file.contains("/tests/"))
+    }
+}
+
 impl std::fmt::Display for Doing {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
