@@ -543,8 +543,7 @@ where
     CS: CtrlerService,
     CC: CtrlerClerk,
 {
-    changes_and_restarts::<S, C, CS, CC>("Test: concurrent configuration change and restart")
-        .await;
+    changes_and_restarts::<S, C, CS, CC>("Test: concurrent configuration change and restart").await;
 }
 
 /// Go's `TestUnreliable1`.
