@@ -14,4 +14,4 @@ mod server;
 pub mod store;
 
 pub use clerk::Clerk;
-pub use server::ShardKv;
+pub use server::{Handover, ShardKv, Whole};

@@ -2,7 +2,8 @@
 //! to Raft, the apply channel, snapshots, and the leader's background tasks: poll the
 //! controller, pull shards gained, and confirm their deletion to their previous owner.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
+use std::marker::PhantomData;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
@@ -23,7 +24,7 @@ use crate::common::{
     Command, DeleteArgs, DeleteReply, GetArgs, GetReply, Op, Outcome, PullArgs, PullReply,
     PutAppendArgs, PutAppendOp, PutAppendReply, RequestId, DELETE_SHARDS, PULL_SHARDS, SERVICE,
 };
-use crate::store::{Store, Transfer};
+use crate::store::{ShardData, Store, Transfer};
 
 /// How often the leader asks the controller for the next configuration (Go's 100 ms).
 const POLL_CONFIG: Duration = Duration::from_millis(100);
@@ -33,10 +34,35 @@ const POLL_SHARDS: Duration = Duration::from_millis(50);
 /// round: the clerk retries forever, and a killed server must stop asking.
 const QUERY_WAIT: Duration = Duration::from_millis(500);
 
-/// A server of a replica group. Cheap to clone; clones are the same server.
-#[derive(Clone)]
-pub struct ShardKv {
+/// What a group sends of the shards another group pulls from it. The server is generic
+/// over it so that the tester's own tests can run it with a flawed handover; [`Whole`],
+/// every key with the shard's duplicate table, is the rule.
+pub trait Handover: Send + Sync + 'static {
+    /// Makes the reply's shards from the shards as this group holds them.
+    fn hand(shards: &mut BTreeMap<usize, ShardData>);
+}
+
+/// The handover: the shards as they are, keys and duplicate tables.
+pub struct Whole;
+
+impl Handover for Whole {
+    fn hand(_shards: &mut BTreeMap<usize, ShardData>) {}
+}
+
+/// A server of a replica group, handing shards over by the rule `H`. Cheap to clone;
+/// clones are the same server.
+pub struct ShardKv<H: Handover = Whole> {
     node: Arc<Node>,
+    _rule: PhantomData<H>,
+}
+
+impl<H: Handover> Clone for ShardKv<H> {
+    fn clone(&self) -> Self {
+        ShardKv {
+            node: self.node.clone(),
+            _rule: PhantomData,
+        }
+    }
 }
 
 struct Node {
@@ -46,6 +72,7 @@ struct Node {
     persister: Arc<Persister>,
     max_raft_state: Option<usize>,
     make_end: MakeEnd,
+    hand: fn(&mut BTreeMap<usize, ShardData>),
     /// The ends made so far to other groups' servers, by name: one each is enough.
     ends: Mutex<HashMap<String, ClientEnd>>,
     state: Mutex<State>,
@@ -58,7 +85,7 @@ struct State {
     pending: Pending<(Outcome, String)>,
 }
 
-impl ShardKvService for ShardKv {
+impl<H: Handover> ShardKvService for ShardKv<H> {
     type Raft = Raft;
 
     fn start(
@@ -83,6 +110,7 @@ impl ShardKvService for ShardKv {
             persister,
             max_raft_state,
             make_end,
+            hand: H::hand,
             ends: Mutex::new(HashMap::new()),
             state: Mutex::new(State {
                 store,
@@ -93,7 +121,10 @@ impl ShardKvService for ShardKv {
         spawn(applier(node.clone(), apply_rx));
         spawn(poll_configs(node.clone(), shardctrler::Clerk::new(ctrlers)));
         spawn(move_shards(node.clone()));
-        ShardKv { node }
+        ShardKv {
+            node,
+            _rule: PhantomData,
+        }
     }
 
     fn services(&self) -> Vec<Service> {
@@ -194,10 +225,13 @@ impl Node {
             return refused(Outcome::WrongLeader);
         }
         match self.state().store.handed(args.config_num, &args.shards) {
-            Some(shards) => PullReply {
-                outcome: Outcome::Ok,
-                shards,
-            },
+            Some(mut shards) => {
+                (self.hand)(&mut shards);
+                PullReply {
+                    outcome: Outcome::Ok,
+                    shards,
+                }
+            }
             None => refused(Outcome::NotReady),
         }
     }

@@ -16,7 +16,7 @@ use super::service::{MakeEnd, ShardKvClerk, ShardKvService};
 use crate::checks::{monitor, Checks};
 use crate::ctrler::{AsKv, Config, CtrlerClerk, CtrlerService, Gid, Steps};
 use crate::harness::TEST_TIME_LIMIT;
-use crate::kv::clerks::{check_value, Call, Record};
+use crate::kv::clerks::{Call, Record};
 use crate::kv::config::Cluster;
 use crate::kv::history::{History, OpKind};
 use crate::kv::{ClerkId, KvConfig, KvService, TestClerk};
@@ -358,7 +358,12 @@ where
         let got = self.get(ck, key, Record::No).await;
         self.history
             .instant_event("check", format!("Get({key:?}) must be {value:?}"));
-        check_value(key, value, &got);
+        if got != value {
+            panic!(
+                "Get({key}): expected:\n{value}\nreceived:\n{got}\n({})",
+                diagnose(value, &got)
+            );
+        }
     }
 
     /// The operations recorded, for the linearizability check.
@@ -442,6 +447,19 @@ where
         let mut steps = lock(&self.steps);
         steps.passed(description);
         steps.end();
+    }
+}
+
+/// What a wrong value says of the service, for the failure message.
+pub(crate) fn diagnose(value: &str, got: &str) -> &'static str {
+    if got.len() > value.len() {
+        "the value holds more than was written: an Append was applied twice, a retry its \
+         group did not recognise; a shard must move with its duplicate table"
+    } else if value.starts_with(got) {
+        "writes are missing: a group served the key's shard before it arrived from its \
+         previous owner, or a shard moved without writes applied to it"
+    } else {
+        "a group served the key from a shard other than the one the tester wrote"
     }
 }
 
