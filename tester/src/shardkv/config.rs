@@ -459,7 +459,8 @@ pub(crate) fn diagnose(value: &str, got: &str) -> &'static str {
         "writes are missing: a group served the key's shard before it arrived from its \
          previous owner, or a shard moved without writes applied to it"
     } else {
-        "a group served the key from a shard other than the one the tester wrote"
+        "the value is not what was written: writes were lost, or applied in another order \
+         than their clerk made them"
     }
 }
 
@@ -492,5 +493,18 @@ impl<S: ShardKvService, C, CS: CtrlerService, CC> Drop for ShardKvConfig<S, C, C
             self.ctrlers.shutdown_server(i);
         }
         self.net.cleanup();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::diagnose;
+
+    #[test]
+    fn a_wrong_value_says_what_it_suggests() {
+        assert!(diagnose("ab", "abb").contains("applied twice"));
+        assert!(diagnose("abc", "ab").contains("writes are missing"));
+        assert!(diagnose("abc", "").contains("before it arrived"));
+        assert!(diagnose("abc", "xyz").contains("another order"));
     }
 }
