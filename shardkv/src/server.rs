@@ -174,10 +174,23 @@ impl Node {
         self.raft.get_state().1
     }
 
+    /// What a request gets without going through the log: `WrongLeader` from a follower
+    /// (whose applied state may lag, so that its `WrongGroup` would send the clerk back to
+    /// the controller for nothing), `WrongGroup` if the leader does not serve the key now.
+    fn refusal(&self, key: &str) -> Option<Outcome> {
+        if !self.is_leader() {
+            Some(Outcome::WrongLeader)
+        } else if !self.state().store.serves(key) {
+            Some(Outcome::WrongGroup)
+        } else {
+            None
+        }
+    }
+
     async fn get(self: Arc<Self>, args: GetArgs) -> GetReply {
-        if !self.state().store.serves(&args.key) {
+        if let Some(outcome) = self.refusal(&args.key) {
             return GetReply {
-                outcome: Outcome::WrongGroup,
+                outcome,
                 value: String::new(),
             };
         }
@@ -191,19 +204,14 @@ impl Node {
 
     async fn put_append(self: Arc<Self>, args: PutAppendArgs) -> PutAppendReply {
         let PutAppendArgs { key, value, op, id } = args;
-        {
-            let state = self.state();
-            if !state.store.serves(&key) {
-                return PutAppendReply {
-                    outcome: Outcome::WrongGroup,
-                };
-            }
-            // Its effect is in the store already.
-            if state.store.is_applied_write(&key, id) {
-                return PutAppendReply {
-                    outcome: Outcome::Ok,
-                };
-            }
+        if let Some(outcome) = self.refusal(&key) {
+            return PutAppendReply { outcome };
+        }
+        // Its effect is in the store already.
+        if self.state().store.is_applied_write(&key, id) {
+            return PutAppendReply {
+                outcome: Outcome::Ok,
+            };
         }
         let op = match op {
             PutAppendOp::Put => Op::Put { key, value },
