@@ -155,7 +155,7 @@ impl<S: KvService, C> KvConfig<S, C> {
             _clerk: PhantomData,
         });
         if cfg.owns_net {
-            cfg.fail_on_programming_errors();
+            fail_on_programming_errors(&cfg.net, &cfg.programming_error);
             cfg.net
                 .on_send(monitor::on_send(Arc::downgrade(&cfg.checks)));
         }
@@ -189,20 +189,6 @@ impl<S: KvService, C> KvConfig<S, C> {
         } else {
             self.name(i)
         }
-    }
-
-    /// Go's labrpc stops the test on a call to an unknown method or with the wrong types;
-    /// here the call returns an error, so the tester records it and fails the test with it.
-    fn fail_on_programming_errors(&self) {
-        let first = Arc::downgrade(&self.programming_error);
-        self.net.on_programming_error(move |error| {
-            let message = format!("an RPC of the service failed: {error}");
-            log::error!(target: "tester", "{message}");
-            if let Some(first) = first.upgrade() {
-                lock(&first).get_or_insert(message.clone());
-            }
-            lab_runtime::fail_run(message);
-        });
     }
 
     pub fn n(&self) -> usize {
@@ -504,6 +490,21 @@ impl<S: KvService, C> KvConfig<S, C> {
             );
         }
     }
+}
+
+/// Go's labrpc stops the test on a call to an unknown method or with the wrong types; here
+/// the call returns an error, so the tester records the first in `slot` and fails the test
+/// with it. Shared with lab 4B's configuration, which owns its network.
+pub(crate) fn fail_on_programming_errors(net: &Network, slot: &Arc<Mutex<Option<String>>>) {
+    let first = Arc::downgrade(slot);
+    net.on_programming_error(move |error| {
+        let message = format!("an RPC of the service failed: {error}");
+        log::error!(target: "tester", "{message}");
+        if let Some(first) = first.upgrade() {
+            lock(&first).get_or_insert(message.clone());
+        }
+        lab_runtime::fail_run(message);
+    });
 }
 
 /// What a cluster on a shared network is made of (lab 4B: the controllers and each

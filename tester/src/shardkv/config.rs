@@ -17,7 +17,7 @@ use crate::checks::{monitor, Checks};
 use crate::ctrler::{AsKv, Config, CtrlerClerk, CtrlerService, Gid, Steps};
 use crate::harness::TEST_TIME_LIMIT;
 use crate::kv::clerks::{Call, Record};
-use crate::kv::config::Cluster;
+use crate::kv::config::{fail_on_programming_errors, Cluster};
 use crate::kv::history::{History, OpKind};
 use crate::kv::{ClerkId, KvConfig, KvService, TestClerk};
 use crate::persister::Persister;
@@ -462,20 +462,6 @@ pub(crate) fn diagnose(value: &str, got: &str) -> &'static str {
         "the value is not what was written: writes were lost, or applied in another order \
          than their clerk made them"
     }
-}
-
-/// Go's labrpc stops the test on a call to an unknown method or with the wrong types; here
-/// the call returns an error, so the tester records it and fails the test with it.
-fn fail_on_programming_errors(net: &Network, slot: &Arc<Mutex<Option<String>>>) {
-    let first = Arc::downgrade(slot);
-    net.on_programming_error(move |error| {
-        let message = format!("an RPC of the service failed: {error}");
-        log::error!(target: "tester", "{message}");
-        if let Some(first) = first.upgrade() {
-            lock(&first).get_or_insert(message.clone());
-        }
-        lab_runtime::fail_run(message);
-    });
 }
 
 /// Go's `cleanup`: every group shut down, the controllers killed, the network shut.
