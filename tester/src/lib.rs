@@ -23,6 +23,7 @@ pub mod kv;
 mod peer;
 mod persister;
 mod report;
+pub mod shardkv;
 pub mod tests;
 
 pub use apply_channel::{apply_channel, ApplyClosed, ApplyReceiver, ApplySender};

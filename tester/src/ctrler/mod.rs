@@ -18,7 +18,9 @@ mod report;
 mod service;
 pub mod tests;
 
+pub(crate) use config::AsKv;
 pub use config::CtrlerConfig;
+pub(crate) use report::Steps;
 pub use service::{Config, CtrlerClerk, CtrlerService, Gid, NSHARDS};
 
 /// Generates lab 4A's tests as `#[test]` functions that run them against the controller

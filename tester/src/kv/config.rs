@@ -50,6 +50,15 @@ pub struct ClerkId(usize);
 pub struct KvConfig<S: KvService, C> {
     n: usize,
     net: Network,
+    /// Server `i` is `{prefix}{i}` on the network: `0`, `1`, ... in lab 3, and in lab 4B
+    /// Go's names (`ctrler0`, `server-101-0`), since several clusters share one network.
+    prefix: String,
+    /// Whether this configuration made the network, so hooks it and cleans it up: a
+    /// cluster on another's network (lab 4B's groups) leaves that to the network's owner.
+    owns_net: bool,
+    /// How server `i` is started: `S::start`, or for a group of lab 4B, a closure that
+    /// also hands the server its group's links.
+    starter: Starter<S>,
     max_raft_state: Option<usize>,
     servers: Arc<Mutex<Servers<S>>>,
     /// Each clerk's end names, one per server.
@@ -64,7 +73,7 @@ pub struct KvConfig<S: KvService, C> {
     checks: Arc<Mutex<Checks>>,
     /// The first programming error a call on the network hit: fatal, as in Go's labrpc.
     programming_error: Arc<Mutex<Option<String>>>,
-    pub(crate) history: History,
+    pub(crate) history: Arc<History>,
     _clerk: PhantomData<fn() -> C>,
 }
 
@@ -87,6 +96,11 @@ struct Stats {
     bytes0: u64,
 }
 
+/// Starts server `me` from its ends, persister and `maxraftstate` (`KvService::start`'s
+/// arguments).
+pub(crate) type Starter<S> =
+    Box<dyn Fn(Vec<ClientEnd>, usize, Arc<Persister>, Option<usize>) -> S + Send + Sync>;
+
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
@@ -95,9 +109,41 @@ impl<S: KvService, C> KvConfig<S, C> {
     /// Go's `make_config`: `n` servers, all started and connected, on a network reliable or
     /// not, snapshotting past `max_raft_state` bytes of Raft state (`None`: never).
     pub fn new(n: usize, unreliable: bool, max_raft_state: Option<usize>) -> Arc<Self> {
+        let cfg = Self::build(Cluster {
+            net: Network::new(),
+            owns_net: true,
+            prefix: String::new(),
+            n,
+            max_raft_state,
+            history: Arc::default(),
+            starter: Box::new(S::start),
+        });
+        cfg.net.set_reliable(!unreliable);
+        cfg
+    }
+
+    /// A cluster of `n` servers on a network another configuration owns and hooks (see
+    /// `Cluster`), all started and connected.
+    pub(crate) fn on_network(cluster: Cluster<S>) -> Arc<Self> {
+        Self::build(cluster)
+    }
+
+    fn build(cluster: Cluster<S>) -> Arc<Self> {
+        let Cluster {
+            net,
+            owns_net,
+            prefix,
+            n,
+            max_raft_state,
+            history,
+            starter,
+        } = cluster;
         let cfg = Arc::new(KvConfig {
             n,
-            net: Network::new(),
+            net,
+            prefix,
+            owns_net,
+            starter,
             max_raft_state,
             servers: Arc::new(Mutex::new(Servers {
                 running: (0..n).map(|_| None).collect(),
@@ -112,12 +158,14 @@ impl<S: KvService, C> KvConfig<S, C> {
             ops: AtomicUsize::new(0),
             checks: Arc::new(Mutex::new(Checks::new(n))),
             programming_error: Arc::new(Mutex::new(None)),
-            history: History::default(),
+            history,
             _clerk: PhantomData,
         });
-        cfg.fail_on_programming_errors();
-        cfg.net
-            .on_send(monitor::on_send(Arc::downgrade(&cfg.checks)));
+        if cfg.owns_net {
+            fail_on_programming_errors(&cfg.net, &cfg.programming_error);
+            cfg.net
+                .on_send(monitor::on_send(Arc::downgrade(&cfg.checks)));
+        }
         if cfg!(madsim) && lock(&cfg.checks).enabled() {
             spawn(watch(
                 Arc::downgrade(&cfg.servers),
@@ -128,22 +176,26 @@ impl<S: KvService, C> KvConfig<S, C> {
             cfg.start_server(i);
         }
         cfg.connect_all();
-        cfg.net.set_reliable(!unreliable);
         cfg
     }
 
-    /// Go's labrpc stops the test on a call to an unknown method or with the wrong types;
-    /// here the call returns an error, so the tester records it and fails the test with it.
-    fn fail_on_programming_errors(&self) {
-        let first = Arc::downgrade(&self.programming_error);
-        self.net.on_programming_error(move |error| {
-            let message = format!("an RPC of the service failed: {error}");
-            log::error!(target: "tester", "{message}");
-            if let Some(first) = first.upgrade() {
-                lock(&first).get_or_insert(message.clone());
-            }
-            lab_runtime::fail_run(message);
-        });
+    /// The Raft checks, for a network owner that hands them what is sent.
+    pub(crate) fn checks(&self) -> Weak<Mutex<Checks>> {
+        Arc::downgrade(&self.checks)
+    }
+
+    /// Server `i`'s name on the network.
+    pub(crate) fn name(&self, i: usize) -> String {
+        format!("{}{i}", self.prefix)
+    }
+
+    /// Server `i` in the tester's messages: `S1` in lab 3, its network name in lab 4B.
+    fn label(&self, i: usize) -> String {
+        if self.prefix.is_empty() {
+            format!("S{i}")
+        } else {
+            self.name(i)
+        }
     }
 
     pub fn n(&self) -> usize {
@@ -233,7 +285,7 @@ impl<S: KvService, C> KvConfig<S, C> {
             .enumerate()
             .map(|(j, name)| {
                 let end = self.net.make_end(name);
-                self.net.connect(name, j);
+                self.net.connect(name, self.name(j));
                 end
             })
             .collect();
@@ -281,16 +333,17 @@ impl<S: KvService, C> KvConfig<S, C> {
             self.disconnect(&servers, i, &all);
             // Cut the clerks off before the persister is replaced, so that the old instance
             // cannot answer a request whose effect it saves only in the superseded one.
-            self.net.delete_server(i);
+            self.net.delete_server(self.name(i));
             if let Some(saved) = &servers.saved[i] {
                 servers.saved[i] = Some(Arc::new(saved.copy()));
             }
             (servers.running[i].take(), servers.end_names[i].clone())
         };
         if let Some(server) = server {
-            log::info!(target: "tester", "S{i} shut down");
+            let label = self.label(i);
+            log::info!(target: "tester", "{label} shut down");
             self.history
-                .instant_event("crash", format!("S{i} shut down"));
+                .instant_event("crash", format!("{label} shut down"));
             server.kill();
             lock(&self.checks).killed(i, ends, Instant::now());
         }
@@ -305,7 +358,7 @@ impl<S: KvService, C> KvConfig<S, C> {
             .enumerate()
             .map(|(j, name)| {
                 let end = self.net.make_end(name);
-                self.net.connect(name, j);
+                self.net.connect(name, self.name(j));
                 end
             })
             .collect();
@@ -320,15 +373,24 @@ impl<S: KvService, C> KvConfig<S, C> {
             servers.saved[i] = Some(persister.clone());
             persister
         };
-        log::info!(target: "tester", "S{i} started");
-        self.history.instant_event("crash", format!("S{i} started"));
-        let server = Arc::new(S::start(ends, i, persister, self.max_raft_state));
+        let label = self.label(i);
+        log::info!(target: "tester", "{label} started");
+        self.history
+            .instant_event("crash", format!("{label} started"));
+        let server = Arc::new((self.starter)(ends, i, persister, self.max_raft_state));
         let rpc_server = Server::new();
         for service in server.services() {
             rpc_server.add_service(service);
         }
         lock(&self.servers).running[i] = Some(server);
-        self.net.add_server(i, rpc_server);
+        self.net.add_server(self.name(i), rpc_server);
+    }
+
+    /// Enables the ends between server `i` and every other, both ways (Go's shardkv
+    /// `StartServer` enables a restarted server's ends at once).
+    pub(crate) fn connect_server(&self, i: usize) {
+        let servers = lock(&self.servers);
+        self.connect(&servers, i, &self.all());
     }
 
     /// Whether some server believes it leads, and which (Go's `Leader()`: the first found).
@@ -463,6 +525,37 @@ impl<S: KvService, C> KvConfig<S, C> {
     }
 }
 
+/// Go's labrpc stops the test on a call to an unknown method or with the wrong types; here
+/// the call returns an error, so the tester records the first in `slot` and fails the test
+/// with it. Shared with lab 4B's configuration, which owns its network.
+pub(crate) fn fail_on_programming_errors(net: &Network, slot: &Arc<Mutex<Option<String>>>) {
+    let first = Arc::downgrade(slot);
+    net.on_programming_error(move |error| {
+        let message = format!("an RPC of the service failed: {error}");
+        log::error!(target: "tester", "{message}");
+        if let Some(first) = first.upgrade() {
+            lock(&first).get_or_insert(message.clone());
+        }
+        lab_runtime::fail_run(message);
+    });
+}
+
+/// What a cluster on a shared network is made of (lab 4B: the controllers and each
+/// replica group share one network, as in Go).
+pub(crate) struct Cluster<S> {
+    pub(crate) net: Network,
+    /// Whether the cluster owns the network: hooks it for programming errors and the
+    /// silence check, and cleans it up when dropped.
+    pub(crate) owns_net: bool,
+    /// Server `i` is `{prefix}{i}` on the network.
+    pub(crate) prefix: String,
+    pub(crate) n: usize,
+    pub(crate) max_raft_state: Option<usize>,
+    /// Where operations and the tester's events go.
+    pub(crate) history: Arc<History>,
+    pub(crate) starter: Starter<S>,
+}
+
 /// Go's `random_handles`: a clerk must not learn which server is which from its ends' order.
 fn shuffle(ends: &mut [ClientEnd]) {
     for i in 1..ends.len() {
@@ -519,6 +612,8 @@ impl<S: KvService, C> Drop for KvConfig<S, C> {
         for server in running {
             server.kill();
         }
-        self.net.cleanup();
+        if self.owns_net {
+            self.net.cleanup();
+        }
     }
 }

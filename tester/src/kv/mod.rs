@@ -13,7 +13,7 @@
 //! watching the Raft underneath, and the clerks' history is checked for linearizability.
 
 pub mod clerks;
-mod config;
+pub(crate) mod config;
 pub mod digest;
 pub mod harness;
 pub mod history;
