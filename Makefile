@@ -11,11 +11,11 @@
 ##var PARTS=2A,3A   the parts grade grades, of any lab (default: lab 2's 2A,2B,2C,2D)
 ##var RUNS=n        runs of each test for grade (default 1) and stress (default 10)
 ##var JOBS=n        runs at once for grade and stress (default: the tool's)
-##var TESTS=2A      the tests stress runs: names or parts of names, as cargo test filters them (3A, basic_3A: lab 3's; 4A: lab 4's)
+##var TESTS=2A      the tests stress runs: names or parts of names, as cargo test filters them (3A, basic_3A: lab 3's; 4A, 4B: lab 4's)
 ##var TEST=name     the test replay replays, by its exact name
 ##var SEED=n        the seed of replay and determinism (default 1)
-##var SEEDS=n       seeds in a row for seeds-2x and seeds (default 500 for 2A, 2B; 300 for 2C, 2D, extra, 4A; 100 for 3A, 3B)
-##var PKG=crate     the package replay finds TEST in (default kvraft for a test of 3A or 3B, shardctrler for 4A, else raft)
+##var SEEDS=n       seeds in a row for seeds-2x and seeds (default 500 for 2A, 2B; 300 for 2C, 2D, extra, 4A; 100 for 3A, 3B, 4B)
+##var PKG=crate     the package replay finds TEST in (default kvraft for a test of 3A or 3B, shardctrler for 4A, shardkv for 4B, else raft)
 ##var FILE=log.txt  the log logs reads; HTML=out.html writes the timeline page instead
 ##var CARGO=cargo   the cargo to run
 
@@ -26,15 +26,18 @@ sim_cargo := RUSTFLAGS="--cfg madsim" $(CARGO)
 sim_target_dir := --target-dir target/sim
 # Lab 2: Go's four parts, and the tester's own tests beyond Go's (`*_extra`), in package
 # raft. Lab 3: its two parts, in package kvraft. Lab 4: part 4A, the shard controller, in
-# package shardctrler.
+# package shardctrler; part 4B, the sharded key/value service, in package shardkv.
 lab2_parts := 2a 2b 2c 2d extra
 lab3_parts := 3a 3b
-lab4_parts := 4a
+lab4_parts := 4a 4b
 all_parts := $(lab2_parts) $(lab3_parts) $(lab4_parts)
-# Lab 3's tests in real time: `make test` (and so CI) runs these six, of each part the
-# quickest, the speed test (whose bound only real time measures) and the one with the most
-# faults at once; `make test-sim` runs all 23, and `make test-realtime` all 23 in real time.
-# scripts/check-make holds the two lists to the tester's (tester/src/kv/mod.rs).
+# Lab 3's and lab 4B's tests in real time: `make test` (and so CI) runs only those chosen.
+# Of lab 3 six: of each part the quickest, the speed test (whose bound only real time
+# measures) and the one with the most faults at once. Of lab 4B five: the quickest static
+# and moving ones, snapshots, the linearizability check under faults, and challenge 2.
+# `make test-sim` runs all of them (23 and 14), and `make test-realtime` all in real time.
+# scripts/check-make holds each pair of lists to the tester's (tester/src/kv/mod.rs,
+# tester/src/shardkv/mod.rs).
 lab3_realtime_chosen := basic_3A speed_3A persist_partition_unreliable_linearizable_3A \
 	snapshot_size_3B speed_3B snapshot_unreliable_recover_concurrent_partition_linearizable_3B
 lab3_simulated_only := concurrent_3A unreliable_3A unreliable_one_key_3A one_partition_3A \
@@ -43,8 +46,15 @@ lab3_simulated_only := concurrent_3A unreliable_3A unreliable_one_key_3A one_par
 	persist_partition_unreliable_3A snapshot_rpc_3B snapshot_recover_3B \
 	snapshot_recover_many_clients_3B snapshot_unreliable_3B snapshot_unreliable_recover_3B \
 	snapshot_unreliable_recover_concurrent_partition_3B
+lab4b_realtime_chosen := static_shards_4B join_leave_4B snapshot_4B unreliable3_4B \
+	challenge2_partial_4B
+lab4b_simulated_only := miss_change_4B concurrent1_4B concurrent2_4B concurrent3_4B \
+	unreliable1_4B unreliable2_4B challenge1_delete_4B challenge1_concurrent_4B \
+	challenge2_unaffected_4B
+simulated_only := $(lab3_simulated_only) $(lab4b_simulated_only)
 # How many seeds `make seeds-2x` runs unless SEEDS says, per part (a seed of lab 3 costs
-# far more than one of lab 2: its clerks make thousands of operations; one of 4A about 5 ms).
+# far more than one of lab 2: its clerks make thousands of operations; one of 4A about 5 ms,
+# one of 4B about 15 s of CPU for its 14 tests).
 default_seeds_2a := 500
 default_seeds_2b := 500
 default_seeds_2c := 300
@@ -53,17 +63,19 @@ default_seeds_extra := 300
 default_seeds_3a := 100
 default_seeds_3b := 100
 default_seeds_4a := 300
+default_seeds_4b := 100
 
 # The part's tag as the test names carry it: 2a -> 2A; extra stays extra.
 tag = $(if $(filter extra,$(1)),extra,$(shell echo $(1) | tr a-z A-Z))
-# The package that holds the part's tests: kvraft for lab 3's, shardctrler for lab 4's,
-# raft for lab 2's.
-package = $(if $(filter $(lab3_parts),$(1)),kvraft,$(if $(filter $(lab4_parts),$(1)),shardctrler,raft))
+# The package that holds the part's tests: kvraft for lab 3's, shardctrler for 4A's,
+# shardkv for 4B's, raft for lab 2's.
+package = $(if $(filter $(lab3_parts),$(1)),kvraft,$(if $(filter 4a,$(1)),shardctrler,$(if \
+	$(filter 4b,$(1)),shardkv,raft)))
 # The package replay looks in: PKG, else the package of the part TEST is tagged with (in any
-# case: kvraft for 3A or 3B, shardctrler for 4A), else raft.
+# case: kvraft for 3A or 3B, shardctrler for 4A, shardkv for 4B), else raft.
 replay_tag = $(lastword $(subst _, ,$(TEST)))
 replay_package = $(or $(PKG),$(if $(filter 3a 3A 3b 3B,$(replay_tag)),kvraft,$(if \
-	$(filter 4a 4A,$(replay_tag)),shardctrler,raft)))
+	$(filter 4a 4A,$(replay_tag)),shardctrler,$(if $(filter 4b 4B,$(replay_tag)),shardkv,raft))))
 
 # Checks of the user's variables, expanded first in a recipe, so that a wrong value stops
 # make (`make -n` too) before cargo runs, and only for targets that use the variable.
@@ -93,7 +105,7 @@ help: ## List the targets and the variables they take
 	@echo "Targets:"
 	@sed -nE 's/^([a-z0-9-]+):.*## (.*)/\1\t\2/p; s/^\$$.*: ([a-z%-]+):.*## (.*)/\1\t\2/p' \
 		$(MAKEFILE_LIST) | sed 's/%/2x/' | awk -F'\t' '{printf "  make %-15s %s\n", $$1, $$2}'
-	@echo "  (2x is one of: $(lab2_parts) (lab 2, package raft); $(lab3_parts) (lab 3, package kvraft); $(lab4_parts) (lab 4, package shardctrler))"
+	@echo "  (2x is one of: $(lab2_parts) (lab 2, package raft); $(lab3_parts) (lab 3, package kvraft); 4a (lab 4, package shardctrler); 4b (lab 4, package shardkv))"
 	@echo "Variables, on the command line (make grade PARTS=2A SIM=1):"
 	@sed -nE 's/^##var (.*)/  \1/p' $(MAKEFILE_LIST)
 
@@ -112,13 +124,14 @@ mutants: ## Classic Raft bugs (raft/src/mutants.rs): Go's tests miss each, the t
 	$(sim_cargo) test -p raft --features mutants --test mutants $(sim_target_dir)
 
 # --no-fail-fast: one failing test binary must not hide the others' results. In real time
-# `test` skips lab 3's tests but those chosen above (--exact: a name skips that test alone).
-test: ## All tests of all crates in real time, of lab 3's a chosen six (SIM=1: as test-sim)
+# `test` skips lab 3's and lab 4B's tests but those chosen above (--exact: a name skips that
+# test alone).
+test: ## All tests of all crates in real time, of lab 3's a chosen six, of 4B's five (SIM=1: as test-sim)
 	$(check_sim)$(call count,LAB_SEEDS)
 	$(strip $(cargo_for_sim) test --workspace --no-fail-fast $(target_dir_for_sim) \
-		$(if $(sim_on),,-- --exact $(addprefix --skip ,$(lab3_simulated_only))))
+		$(if $(sim_on),,-- --exact $(addprefix --skip ,$(simulated_only))))
 
-test-realtime: ## Every test of every crate in real time, lab 3's 23 included (about 6 min more than test)
+test-realtime: ## Every test of every crate in real time, lab 3's 23 and 4B's 14 included (about 7 min more than test)
 	$(call count,LAB_SEEDS)
 	$(CARGO) test --workspace --no-fail-fast
 
@@ -139,13 +152,14 @@ $(addprefix seeds-,$(all_parts)): seeds-%: ## Part 2x in simulated time for SEED
 	$(call count,SEEDS)
 	LAB_SEEDS=$(or $(SEEDS),$(default_seeds_$*)) $(sim_cargo) test --release -p $(call package,$*) $(sim_target_dir) $(call tag,$*)
 
-# Lab 2's parts and lab 4's, not lab 3's: a hundred seeds of each lab 3 test take most of an
-# hour (make seeds-3a seeds-3b), 300 of lab 4A's two tests a few seconds.
-seeds: $(addprefix seeds-,$(lab2_parts) $(lab4_parts)) ## Every part of labs 2 and 4 over many seeds (SEEDS=n for all parts; lab 3: seeds-3a, seeds-3b)
+# Lab 2's parts and 4A, not lab 3's or 4B: a hundred seeds of each lab 3 test take most of
+# an hour (make seeds-3a seeds-3b), a hundred of 4B's about 25 min of CPU (make seeds-4b),
+# 300 of lab 4A's two tests a few seconds.
+seeds: $(addprefix seeds-,$(lab2_parts) 4a) ## Every part of lab 2, and 4A, over many seeds (SEEDS=n for all parts; lab 3: seeds-3a, seeds-3b; 4B: seeds-4b)
 
 # One seed exactly, whatever LAB_SEEDS the environment holds; scripts/replay refuses a name
 # that is not one of the package's tests (cargo would run none and pass).
-replay: ## Replay one simulated test: make replay TEST=initial_election_2A SEED=42 [PKG=raft] (basic_3A: kvraft; basic_4A: shardctrler)
+replay: ## Replay one simulated test: make replay TEST=initial_election_2A SEED=42 [PKG=raft] (basic_3A: kvraft; basic_4A: shardctrler; static_shards_4B: shardkv)
 	$(call required,TEST,replay TEST=initial_election_2A SEED=42)$(call whole_number,SEED)
 	scripts/replay $(replay_package) $(TEST) $(SEED)
 
