@@ -1,7 +1,7 @@
 //! The lab's parts and the package each is tested from: lab 2's (Go's 2A-2D, and the
 //! tester's own tests beyond Go's, `extra`) from `raft`, lab 3's (3A, 3B) from `kvraft`,
-//! lab 4's (4A) from `shardctrler`, each package's tests in its test target `lab`. `grade` and `stress` choose what to build
-//! from it.
+//! lab 4's 4A from `shardctrler` and 4B from `shardkv`, each package's tests in its test
+//! target `lab`. `grade` and `stress` choose what to build from it.
 
 use std::time::Duration;
 
@@ -20,7 +20,7 @@ pub struct Part {
 }
 
 /// Every part, lab by lab, in the order reports show them.
-pub const PARTS: [Part; 8] = [
+pub const PARTS: [Part; 9] = [
     Part::new("2A", "raft"),
     Part::new("2B", "raft"),
     Part::new("2C", "raft"),
@@ -29,6 +29,7 @@ pub const PARTS: [Part; 8] = [
     Part::new("3A", "kvraft"),
     Part::new("3B", "kvraft"),
     Part::new("4A", "shardctrler"),
+    Part::new("4B", "shardkv"),
 ];
 
 /// The parts `grade` grades unless told: Go's four of lab 2.
@@ -50,12 +51,12 @@ pub fn part(name: &str) -> Option<Part> {
     PARTS.into_iter().find(|p| p.tag.eq_ignore_ascii_case(name))
 }
 
-/// The parts' tags, for messages: `2A, 2B, 2C, 2D, extra, 3A, 3B, 4A`.
+/// The parts' tags, for messages: `2A, 2B, 2C, 2D, extra, 3A, 3B, 4A, 4B`.
 pub fn part_names() -> String {
     PARTS.map(|p| p.tag).join(", ")
 }
 
-/// The lab packages, in the parts' order (`raft`, `kvraft`, `shardctrler`).
+/// The lab packages, in the parts' order (`raft`, `kvraft`, `shardctrler`, `shardkv`).
 pub fn packages() -> Vec<&'static str> {
     let mut packages = Vec::new();
     for part in PARTS {
@@ -76,7 +77,7 @@ pub fn parts_by_package(names: &[String]) -> Result<Vec<(&'static str, Vec<Strin
             Some(part) => chosen.push(part),
             None => bail!(
                 "no part named {:?}; the parts are {} (2A-2D and extra from package raft, \
-                 3A and 3B from kvraft, 4A from shardctrler)",
+                 3A and 3B from kvraft, 4A from shardctrler, 4B from shardkv)",
                 name.trim(),
                 part_names()
             ),
@@ -124,8 +125,9 @@ pub fn packages_for_filters(filters: &[String]) -> Vec<&'static str> {
 /// keeps on a simulated kvraft run (`tester::kv::harness::watchdog_limit`), since there the
 /// clerks make many times the operations of real time; a tool must not kill a run that the
 /// tester still takes for a healthy one. (The test's own limit, 120 s of virtual time,
-/// still ends a slow run first.) Lab 4A's shardctrler runs under that watchdog too, but a
-/// simulated run of it takes milliseconds, so it keeps `normal`, as lab 2.
+/// still ends a slow run first.) Lab 4's shardctrler and shardkv run under that watchdog
+/// too, but a simulated run of a 4A test takes milliseconds, of a 4B test about a second
+/// of CPU, so they keep `normal`, as lab 2.
 pub fn wall_clock_limit(package: &str, sim: bool, normal: Duration) -> Duration {
     if sim && package == KV_PACKAGE {
         normal.max(Duration::from_secs(1800))
@@ -154,23 +156,27 @@ mod tests {
         for tag in ["4A", " 4a "] {
             assert_eq!(package(tag), Some("shardctrler"), "{tag}");
         }
-        for wrong in ["2E", "3C", "4B", "", "2A,2B", "lab2", "lab4"] {
+        for tag in ["4B", "4b"] {
+            assert_eq!(package(tag), Some("shardkv"), "{tag}");
+        }
+        for wrong in ["2E", "3C", "4C", "", "2A,2B", "4A,4B", "lab2", "lab4"] {
             assert_eq!(package(wrong), None, "{wrong}");
         }
-        assert_eq!(packages(), ["raft", "kvraft", "shardctrler"]);
-        assert_eq!(part_names(), "2A, 2B, 2C, 2D, extra, 3A, 3B, 4A");
+        assert_eq!(packages(), ["raft", "kvraft", "shardctrler", "shardkv"]);
+        assert_eq!(part_names(), "2A, 2B, 2C, 2D, extra, 3A, 3B, 4A, 4B");
     }
 
     #[test]
     fn a_mixed_list_of_parts_groups_by_package() {
         let groups =
-            parts_by_package(&strings(&["4a", "3b", "2A", "extra", "3A", "2a"])).expect("ok");
+            parts_by_package(&strings(&["4b", "4a", "3b", "2A", "extra", "3A", "2a"])).expect("ok");
         assert_eq!(
             groups,
             [
                 ("raft", strings(&["2A", "extra"])),
                 ("kvraft", strings(&["3B", "3A"])),
                 ("shardctrler", strings(&["4A"])),
+                ("shardkv", strings(&["4B"])),
             ]
         );
         let lab2 = parts_by_package(&strings(&DEFAULT_PARTS.split(',').collect::<Vec<_>>()));
@@ -182,18 +188,23 @@ mod tests {
         assert_eq!(kv, [("kvraft", strings(&["3A"]))]);
         let ctrler = parts_by_package(&strings(&["4A", "4a"])).expect("ok");
         assert_eq!(ctrler, [("shardctrler", strings(&["4A"]))]);
+        let shardkv = parts_by_package(&strings(&["4B"])).expect("ok");
+        assert_eq!(shardkv, [("shardkv", strings(&["4B"]))]);
     }
 
     #[test]
     fn an_unknown_part_is_refused_with_the_real_ones() {
-        let error = parts_by_package(&strings(&["2A", "4B"])).expect_err("4B is no part");
+        let error = parts_by_package(&strings(&["2A", "4C"])).expect_err("4C is no part");
         let message = error.to_string();
-        assert!(message.contains("no part named \"4B\""), "{message}");
+        assert!(message.contains("no part named \"4C\""), "{message}");
         assert!(
-            message.contains("2A, 2B, 2C, 2D, extra, 3A, 3B, 4A"),
+            message.contains("2A, 2B, 2C, 2D, extra, 3A, 3B, 4A, 4B"),
             "{message}"
         );
-        assert!(message.contains("4A from shardctrler"), "{message}");
+        assert!(
+            message.contains("4A from shardctrler, 4B from shardkv"),
+            "{message}"
+        );
     }
 
     #[test]
@@ -207,21 +218,29 @@ mod tests {
         assert_eq!(packages(&["4A"]), ["shardctrler"]);
         assert_eq!(packages(&["basic_4A", "multi_4A"]), ["shardctrler"]);
         assert_eq!(packages(&["4A", "2A"]), ["raft", "shardctrler"]);
+        assert_eq!(packages(&["4B"]), ["shardkv"]);
+        assert_eq!(
+            packages(&["join_leave_4B", "challenge2_partial_4B"]),
+            ["shardkv"]
+        );
+        assert_eq!(packages(&["4B", "4A"]), ["shardctrler", "shardkv"]);
         // No tag: any package's tests may match.
-        let all = ["raft", "kvraft", "shardctrler"];
+        let all = ["raft", "kvraft", "shardctrler", "shardkv"];
         assert_eq!(packages(&["unreliable"]), all);
         assert_eq!(packages(&["3A", "re_election"]), all);
         // As cargo's filters, tags match in their case: `3a` and `4a` carry none.
         assert_eq!(packages(&["3a"]), all);
         assert_eq!(packages(&["multi_4a"]), all);
+        assert_eq!(packages(&["join_leave_4b"]), all);
     }
 
     #[test]
     fn simulated_lab_3_runs_get_longer() {
         let normal = Duration::from_secs(120);
         assert_eq!(wall_clock_limit("raft", true, normal), normal);
-        // Lab 4A's runs are cheap in simulation.
+        // Lab 4's runs are cheap in simulation.
         assert_eq!(wall_clock_limit("shardctrler", true, normal), normal);
+        assert_eq!(wall_clock_limit("shardkv", true, normal), normal);
         assert_eq!(wall_clock_limit("kvraft", false, normal), normal);
         assert_eq!(
             wall_clock_limit("kvraft", true, normal),

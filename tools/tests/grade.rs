@@ -403,7 +403,8 @@ fn a_grade_that_fails_leaves_no_old_report() {
     assert_eq!(output.status.code(), Some(2), "{stdout}\n{stderr}");
     // Refused before anything is built, naming the parts there are.
     assert!(
-        stderr.contains("no part named \"9Z\"; the parts are 2A, 2B, 2C, 2D, extra, 3A, 3B, 4A"),
+        stderr
+            .contains("no part named \"9Z\"; the parts are 2A, 2B, 2C, 2D, extra, 3A, 3B, 4A, 4B"),
         "{stderr}"
     );
     assert!(!stderr.contains("building"), "{stderr}");
@@ -436,9 +437,9 @@ fn listed(args: &[&str]) -> Vec<(String, String, String)> {
 #[test]
 #[cfg_attr(madsim, ignore = "runs cargo into target/sim")]
 fn each_part_is_graded_from_its_package_and_a_mixed_list_from_each() {
-    // Lab 4's part from shardctrler, lab 3's from kvraft, lab 2's from raft, in any case, in
-    // one list (built, not run: a kvraft test takes minutes).
-    let lines = listed(&["--parts", "4a,3b,2A,EXTRA"]);
+    // Lab 4's parts from shardctrler and shardkv, lab 3's from kvraft, lab 2's from raft, in
+    // any case, in one list (built, not run: a kvraft test takes minutes).
+    let lines = listed(&["--parts", "4b,4a,3b,2A,EXTRA"]);
     let count = |part: &str, package: &str| {
         lines
             .iter()
@@ -449,19 +450,21 @@ fn each_part_is_graded_from_its_package_and_a_mixed_list_from_each() {
     assert!(count("extra", "raft") >= 1, "{lines:?}");
     assert_eq!(count("3B", "kvraft"), 9, "{lines:?}");
     assert_eq!(count("4A", "shardctrler"), 2, "{lines:?}");
+    assert_eq!(count("4B", "shardkv"), 14, "{lines:?}");
     assert_eq!(
         lines.len(),
         count("2A", "raft")
             + count("extra", "raft")
             + count("3B", "kvraft")
-            + count("4A", "shardctrler"),
+            + count("4A", "shardctrler")
+            + count("4B", "shardkv"),
         "a test of another part, or from the wrong package: {lines:?}"
     );
-    // raft's binary first, then kvraft's, then shardctrler's.
+    // raft's binary first, then kvraft's, shardctrler's, shardkv's.
     let packages: Vec<&str> = lines.iter().map(|(_, k, _)| k.as_str()).collect();
     let mut in_order = packages.clone();
     in_order.sort_by_key(|k| {
-        ["raft", "kvraft", "shardctrler"]
+        ["raft", "kvraft", "shardctrler", "shardkv"]
             .iter()
             .position(|p| p == k)
     });

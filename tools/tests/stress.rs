@@ -175,7 +175,13 @@ fn listed(filters: &[&str]) -> Vec<(String, String)> {
 #[cfg_attr(madsim, ignore = "runs cargo into target/sim")]
 fn lab_3_and_4_tests_come_from_their_packages_and_untagged_filters_from_every_package() {
     // Built and listed, not run: a kvraft test takes minutes in simulation.
-    let lines = listed(&["3B", "basic_3A", "initial_election_2A", "multi_4A"]);
+    let lines = listed(&[
+        "3B",
+        "basic_3A",
+        "initial_election_2A",
+        "multi_4A",
+        "join_leave_4B",
+    ]);
     let kv: Vec<&str> = lines
         .iter()
         .filter(|(p, _)| p == "kvraft")
@@ -196,7 +202,13 @@ fn lab_3_and_4_tests_come_from_their_packages_and_untagged_filters_from_every_pa
         .map(|(_, t)| t.as_str())
         .collect();
     assert_eq!(ctrler, ["multi_4A"], "{lines:?}");
-    assert_eq!(lines.len(), 12, "{lines:?}");
+    let shardkv: Vec<&str> = lines
+        .iter()
+        .filter(|(p, _)| p == "shardkv")
+        .map(|(_, t)| t.as_str())
+        .collect();
+    assert_eq!(shardkv, ["join_leave_4B"], "{lines:?}");
+    assert_eq!(lines.len(), 13, "{lines:?}");
 
     // A filter of lab 3 alone builds kvraft alone.
     let only = listed(&["3A"]);
@@ -211,12 +223,22 @@ fn lab_3_and_4_tests_come_from_their_packages_and_untagged_filters_from_every_pa
         [("shardctrler", "basic_4A"), ("shardctrler", "multi_4A")]
             .map(|(p, t)| (p.to_owned(), t.to_owned()))
     );
+    // Of lab 4B, shardkv alone.
+    let only = listed(&["4B"]);
+    assert_eq!(only.len(), 14, "{only:?}");
+    assert!(only
+        .iter()
+        .all(|(p, t)| p == "shardkv" && t.ends_with("_4B")));
 
     // A filter without a part's tag matches in every package, as cargo test --workspace
     // (shardctrler has no unreliable test: it is built and listed, and runs none).
     let both = listed(&["unreliable"]);
     let lab2 = ["_2A", "_2B", "_2C", "_2D", "_extra"];
-    for (package, tags) in [("raft", lab2.as_slice()), ("kvraft", &["_3A", "_3B"])] {
+    for (package, tags) in [
+        ("raft", lab2.as_slice()),
+        ("kvraft", &["_3A", "_3B"]),
+        ("shardkv", &["_4B"]),
+    ] {
         let of: Vec<&str> = both
             .iter()
             .filter(|(p, _)| p == package)

@@ -22,16 +22,16 @@ use lab_tools::stress::select::{self, Chosen};
 /// channel, never from the run's output.
 ///
 /// Each part is graded from its own package's test target `lab`: 2A-2D and extra from
-/// `raft`, 3A and 3B from `kvraft`, 4A from `shardctrler`. Parts of several labs
-/// (`--parts 2D,3A,4A`) are graded together, into one table, one results.json and one JUnit
-/// XML.
+/// `raft`, 3A and 3B from `kvraft`, 4A from `shardctrler`, 4B from `shardkv`. Parts of
+/// several labs (`--parts 2D,3A,4B`) are graded together, into one table, one results.json
+/// and one JUnit XML.
 ///
 /// Exits with 0 when every run passed, 1 when some failed, 2 when grading itself failed.
 #[derive(Parser, Debug)]
 #[command(name = "grade", version)]
 struct Args {
     /// The parts to grade, comma-separated, in any case: lab 2's 2A-2D, `extra` for the
-    /// tester's own tests beyond Go's, lab 3's 3A and 3B, lab 4's 4A.
+    /// tester's own tests beyond Go's, lab 3's 3A and 3B, lab 4's 4A and 4B.
     #[arg(long, value_delimiter = ',', default_value = lab::DEFAULT_PARTS)]
     parts: Vec<String>,
 
@@ -95,8 +95,8 @@ struct Args {
     log: String,
 
     /// The package whose test binary to grade, for every part given. Default: each part's
-    /// own (raft for 2A-2D and extra, kvraft for 3A and 3B, shardctrler for 4A). With it, --parts are the tags of
-    /// that package's tests, whatever they are.
+    /// own (raft for 2A-2D and extra, kvraft for 3A and 3B, shardctrler for 4A, shardkv for
+    /// 4B). With it, --parts are the tags of that package's tests, whatever they are.
     #[arg(long)]
     package: Option<String>,
 

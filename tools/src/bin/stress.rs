@@ -1,5 +1,5 @@
 //! `stress`: run chosen tests of the lab (lab 2's from `raft`, lab 3's from `kvraft`, lab
-//! 4's from `shardctrler`) many times, in parallel, and keep what failed.
+//! 4's from `shardctrler` and `shardkv`) many times, in parallel, and keep what failed.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -20,12 +20,12 @@ use lab_tools::stress::table::{self, Row};
 /// of its own, and keeps the output of the runs that fail.
 ///
 /// The tests come from the lab's packages: lab 2's (2A-2D, extra) from `raft`, lab 3's (3A,
-/// 3B) from `kvraft`, lab 4's (4A) from `shardctrler`. A filter that carries a part's tag
-/// (`2A`, `basic_3A`, `_3B`, `4A`) is looked for in that part's package only, which alone is
-/// built; any other (`re_election`, `unreliable`) in every package, all built, and the
-/// tests it matches in any are run, as `cargo test --workspace` would (`unreliable` runs
-/// raft's unreliable tests and kvraft's). `--package` picks one package instead. `--list`
-/// shows what a filter chooses.
+/// 3B) from `kvraft`, lab 4's 4A from `shardctrler` and 4B from `shardkv`. A filter that
+/// carries a part's tag (`2A`, `basic_3A`, `_3B`, `4A`, `join_leave_4B`) is looked for in
+/// that part's package only, which alone is built; any other (`re_election`, `unreliable`)
+/// in every package, all built, and the tests it matches in any are run, as `cargo test
+/// --workspace` would (`unreliable` runs raft's unreliable tests, kvraft's and shardkv's).
+/// `--package` picks one package instead. `--list` shows what a filter chooses.
 ///
 /// In simulation (--sim) every run has its own seed, and a failure is printed with the command
 /// that replays it; it is also replayed at once with LAB_LOG=debug, its log kept beside it.
@@ -33,7 +33,7 @@ use lab_tools::stress::table::{self, Row};
 #[command(name = "stress", version)]
 struct Args {
     /// Tests to run: names or parts of names, as cargo test filters (`2A` selects part 2A,
-    /// `3A` part 3A of lab 3, `basic_3A` one test, `4A` lab 4A's two).
+    /// `3A` part 3A of lab 3, `basic_3A` one test, `4A` lab 4A's two, `4B` lab 4B's 14).
     #[arg(required = true)]
     tests: Vec<String>,
 

@@ -121,6 +121,7 @@ mod tests {
             result("kvraft", "3A", "basic_3A", Some("boom")),
             result("kvraft", "3B", "snapshot_rpc_3B", None),
             result("shardctrler", "4A", "multi_4A", None),
+            result("shardkv", "4B", "join_leave_4B", None),
         ];
         let mode = Mode {
             sim: true,
@@ -130,7 +131,9 @@ mod tests {
         let xml = render(&results, 1, &mode);
         assert_eq!(xml.matches("<testsuites ").count(), 1, "{xml}");
         assert!(
-            xml.contains(r#"<testsuites name="raft kvraft shardctrler" tests="4" failures="1""#),
+            xml.contains(
+                r#"<testsuites name="raft kvraft shardctrler shardkv" tests="5" failures="1""#
+            ),
             "{xml}"
         );
         for (class, name) in [
@@ -138,13 +141,14 @@ mod tests {
             ("kvraft.3A", "basic_3A"),
             ("kvraft.3B", "snapshot_rpc_3B"),
             ("shardctrler.4A", "multi_4A"),
+            ("shardkv.4B", "join_leave_4B"),
         ] {
             assert!(
                 xml.contains(&format!(r#"<testcase classname="{class}" name="{name}""#)),
                 "{class} {name}: {xml}"
             );
         }
-        assert_eq!(xml.matches("<testsuite name=").count(), 4, "{xml}");
+        assert_eq!(xml.matches("<testsuite name=").count(), 5, "{xml}");
     }
 
     #[test]

@@ -78,8 +78,8 @@ fn totals(part: &str, results: &[&RunResult]) -> Vec<String> {
     ]
 }
 
-/// Sorts `results` into the table's order: parts in the labs' order (2A-2D, extra, 3A, 3B, 4A;
-/// any other part after them, by name), a part's tests by name, a test's runs together.
+/// Sorts `results` into the table's order: parts in the labs' order (2A-2D, extra, 3A, 3B, 4A,
+/// 4B; any other part after them, by name), a part's tests by name, a test's runs together.
 pub fn sort(results: &mut [RunResult]) {
     let key = |r: &RunResult| {
         let rank = PARTS.iter().position(|p| p.tag == r.part);
@@ -202,6 +202,7 @@ mod tests {
             ..result(test, None, 1)
         };
         let mut results = vec![
+            of("shardkv", "join_leave_4B", 1),
             of("shardctrler", "multi_4A", 1),
             of("kvraft", "speed_3A", 1),
             of("kvraft", "basic_3A", 2),
@@ -224,12 +225,13 @@ mod tests {
             ("snapshot_rpc_3B", 1),
             ("basic_4A", 1),
             ("multi_4A", 1),
+            ("join_leave_4B", 1),
         ]
         .map(|(t, r)| (t.to_owned(), r));
         assert_eq!(order, expected);
         // One table, each part with its totals.
         let table = render(&results, 2);
-        for part in ["2A", "2B", "extra", "3A", "3B", "4A"] {
+        for part in ["2A", "2B", "extra", "3A", "3B", "4A", "4B"] {
             assert!(
                 table
                     .lines()

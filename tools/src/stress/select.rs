@@ -105,7 +105,8 @@ mod tests {
         let raft = parse_list("re_election_2A: test\nunreliable_agree_2C: test\n");
         let kv = parse_list("basic_3A: test\nunreliable_3A: test\nsnapshot_rpc_3B: test\n");
         let ctrler = parse_list("basic_4A: test\nmulti_4A: test\n");
-        let lists = [raft, kv, ctrler];
+        let shardkv = parse_list("join_leave_4B: test\nunreliable1_4B: test\n");
+        let lists = [raft, kv, ctrler, shardkv];
         let chosen = |patterns: &[&str]| {
             let patterns: Vec<String> = patterns.iter().map(|p| (*p).to_owned()).collect();
             choose_among(&lists, &patterns).map(|chosen| {
@@ -120,7 +121,11 @@ mod tests {
         };
         assert_eq!(
             chosen(&["unreliable"]).expect("both"),
-            named(&[("unreliable_agree_2C", 0), ("unreliable_3A", 1)])
+            named(&[
+                ("unreliable_agree_2C", 0),
+                ("unreliable_3A", 1),
+                ("unreliable1_4B", 3)
+            ])
         );
         assert_eq!(
             chosen(&["3B", "re_election"]).expect("both"),
@@ -129,6 +134,10 @@ mod tests {
         assert_eq!(
             chosen(&["basic", "multi_4A"]).expect("both"),
             named(&[("basic_3A", 1), ("basic_4A", 2), ("multi_4A", 2)])
+        );
+        assert_eq!(
+            chosen(&["4B"]).expect("lab 4B's"),
+            named(&[("join_leave_4B", 3), ("unreliable1_4B", 3)])
         );
         let error = chosen(&["3C"]).expect_err("none");
         assert!(
@@ -140,7 +149,7 @@ mod tests {
         assert!(
             error
                 .to_string()
-                .ends_with("snapshot_rpc_3B, basic_4A, multi_4A"),
+                .ends_with("basic_4A, multi_4A, join_leave_4B, unreliable1_4B"),
             "{error}"
         );
         let twice = [lists[1].clone(), lists[1].clone()];
